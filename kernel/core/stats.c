@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-heap statistics: counters updated lock-free on the allocation path and
+ * read through sysfs, one value per file, /sys/class/dma_heap/<name>/stats/.
+ */
+
+#include <linux/device.h>
+#include <linux/sysfs.h>
+
+#include "stats.h"
+
+void dma_heap_stats_init(struct dma_heap_stats *stats)
+{
+	atomic64_set(&stats->bytes, 0);
+	atomic64_set(&stats->buffers, 0);
+	atomic64_set(&stats->peak_bytes, 0);
+	atomic64_set(&stats->allocations, 0);
+	atomic64_set(&stats->failures, 0);
+}
+
+void dma_heap_stats_add(struct dma_heap_stats *stats, size_t len)
+{
+	s64 now = atomic64_add_return(len, &stats->bytes);
+	s64 peak = atomic64_read(&stats->peak_bytes);
+
+	atomic64_inc(&stats->buffers);
+	atomic64_inc(&stats->allocations);
+	while (now > peak &&
+	       !atomic64_try_cmpxchg(&stats->peak_bytes, &peak, now))
+		;
+}
+
+void dma_heap_stats_sub(struct dma_heap_stats *stats, size_t len)
+{
+	atomic64_sub(len, &stats->bytes);
+	atomic64_dec(&stats->buffers);
+}
+
+void dma_heap_stats_failed(struct dma_heap_stats *stats)
+{
+	atomic64_inc(&stats->failures);
+}
+
+s64 dma_heap_stats_live_buffers(struct dma_heap_stats *stats)
+{
+	return atomic64_read(&stats->buffers);
+}
+
+#define DMA_HEAP_STAT_ATTR(field)					\
+static ssize_t field##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct dma_heap_stats *stats =					\
+		dma_heap_stats_of(dev_get_drvdata(dev));		\
+									\
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&stats->field));	\
+}									\
+static DEVICE_ATTR_RO(field)
+
+DMA_HEAP_STAT_ATTR(bytes);
+DMA_HEAP_STAT_ATTR(buffers);
+DMA_HEAP_STAT_ATTR(peak_bytes);
+DMA_HEAP_STAT_ATTR(allocations);
+DMA_HEAP_STAT_ATTR(failures);
+
+static struct attribute *dma_heap_stats_attrs[] = {
+	&dev_attr_bytes.attr,
+	&dev_attr_buffers.attr,
+	&dev_attr_peak_bytes.attr,
+	&dev_attr_allocations.attr,
+	&dev_attr_failures.attr,
+	NULL,
+};
+
+const struct attribute_group dma_heap_stats_group = {
+	.name = "stats",
+	.attrs = dma_heap_stats_attrs,
+};

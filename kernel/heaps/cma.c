@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CMA heap: physically contiguous buffers, for devices without an IOMMU
+ * (cameras, display controllers, codecs on many boards).
+ *
+ * The heap is "default_cma_region", mainline's name since 6.17. Older kernels
+ * called it "reserved" or "linux,cma", and libcamera, Kodi and vendor stacks
+ * still look for those: the aliases parameter registers them too, each a node
+ * for the same memory, e.g. aliases="linux,cma;reserved".
+ *
+ * Linux 6.1 does not export cma_alloc() to modules, so this heap allocates
+ * through the DMA API with dma_alloc_pages() on a device of its own without
+ * an IOMMU: dma-direct takes the pages from the default CMA area (falling
+ * back to the page allocator only for what fits in one high-order block),
+ * and zeroes them.
+ */
+
+#define pr_fmt(fmt) "cma_heap: " fmt
+
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "../include/dmaheap/dma-heap.h"
+#include "../include/dmaheap/sg-buffer.h"
+
+#define CMA_HEAP_MAX_NAMES 4
+
+static char *aliases = "";
+module_param(aliases, charp, 0444);
+MODULE_PARM_DESC(aliases,
+		 "more heap names for the same memory, separated by ';' (e.g. \"linux,cma;reserved\")");
+
+struct cma_heap_buffer {
+	struct dma_heap_sg_buffer sg;
+	struct page *pages;
+	dma_addr_t dma_addr;
+};
+
+static struct platform_device *cma_heap_pdev;
+static struct dma_heap *cma_heaps[CMA_HEAP_MAX_NAMES];
+
+static void cma_heap_release(struct dma_buf *dmabuf)
+{
+	struct cma_heap_buffer *buffer =
+		container_of(dmabuf->priv, struct cma_heap_buffer, sg);
+
+	dma_free_pages(&cma_heap_pdev->dev, buffer->sg.len, buffer->pages,
+		       buffer->dma_addr, DMA_BIDIRECTIONAL);
+	sg_free_table(&buffer->sg.table);
+	dma_heap_sg_buffer_destroy(&buffer->sg);
+	kfree(buffer);
+}
+
+static const struct dma_buf_ops cma_heap_buf_ops = {
+	.attach = dma_heap_sg_attach,
+	.detach = dma_heap_sg_detach,
+	.map_dma_buf = dma_heap_sg_map,
+	.unmap_dma_buf = dma_heap_sg_unmap,
+	.begin_cpu_access = dma_heap_sg_begin_cpu_access,
+	.end_cpu_access = dma_heap_sg_end_cpu_access,
+	.mmap = dma_heap_sg_mmap,
+	.vmap = dma_heap_sg_vmap,
+	.vunmap = dma_heap_sg_vunmap,
+	.release = cma_heap_release,
+};
+
+static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
+					 unsigned long len,
+					 unsigned long fd_flags,
+					 unsigned long heap_flags)
+{
+	struct device *dev = &cma_heap_pdev->dev;
+	struct cma_heap_buffer *buffer;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	/* One sg entry holds the buffer: its length is an unsigned int. */
+	if (len > UINT_MAX || len >> PAGE_SHIFT > totalram_pages())
+		return ERR_PTR(-ENOMEM);
+
+	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
+	if (!buffer)
+		return ERR_PTR(-ENOMEM);
+	dma_heap_sg_buffer_init(&buffer->sg, heap, len);
+
+	buffer->pages = dma_alloc_pages(dev, len, &buffer->dma_addr,
+					DMA_BIDIRECTIONAL,
+					GFP_KERNEL | __GFP_NOWARN);
+	if (!buffer->pages) {
+		ret = -ENOMEM;
+		goto err_free_buffer;
+	}
+
+	ret = sg_alloc_table(&buffer->sg.table, 1, GFP_KERNEL);
+	if (ret)
+		goto err_free_pages;
+	sg_set_page(buffer->sg.table.sgl, buffer->pages, len, 0);
+
+	dmabuf = dma_heap_sg_buffer_export(&buffer->sg, &cma_heap_buf_ops,
+					   fd_flags);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto err_free_table;
+	}
+	return dmabuf;
+
+err_free_table:
+	sg_free_table(&buffer->sg.table);
+err_free_pages:
+	dma_free_pages(dev, len, buffer->pages, buffer->dma_addr,
+		       DMA_BIDIRECTIONAL);
+err_free_buffer:
+	dma_heap_sg_buffer_destroy(&buffer->sg);
+	kfree(buffer);
+	return ERR_PTR(ret);
+}
+
+static const struct dma_heap_ops cma_heap_ops = {
+	.allocate = cma_heap_allocate,
+};
+
+static void cma_heap_remove_all(void)
+{
+	int i;
+
+	for (i = CMA_HEAP_MAX_NAMES - 1; i >= 0; i--) {
+		if (cma_heaps[i])
+			dma_heap_remove(cma_heaps[i]);
+		cma_heaps[i] = NULL;
+	}
+}
+
+static int cma_heap_add(int slot, const char *name)
+{
+	struct dma_heap_export_info exp_info = {
+		.name = name,
+		.ops = &cma_heap_ops,
+		.owner = THIS_MODULE,
+	};
+	struct dma_heap *heap;
+
+	if (slot >= CMA_HEAP_MAX_NAMES) {
+		pr_err("too many names, %s ignored (at most %d)\n", name,
+		       CMA_HEAP_MAX_NAMES);
+		return -E2BIG;
+	}
+	heap = dma_heap_add(&exp_info);
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
+	cma_heaps[slot] = heap;
+	return 0;
+}
+
+static int __init cma_heap_init(void)
+{
+	char *names, *cursor, *name;
+	int slot = 0, ret;
+
+	cma_heap_pdev = platform_device_register_simple("dma_heap_cma",
+							PLATFORM_DEVID_NONE,
+							NULL, 0);
+	if (IS_ERR(cma_heap_pdev))
+		return PTR_ERR(cma_heap_pdev);
+	ret = dma_coerce_mask_and_coherent(&cma_heap_pdev->dev,
+					   DMA_BIT_MASK(64));
+	if (ret)
+		goto err_pdev;
+
+	ret = cma_heap_add(slot++, "default_cma_region");
+	if (ret)
+		goto err_pdev;
+
+	names = kstrdup(aliases ? aliases : "", GFP_KERNEL);
+	if (!names) {
+		ret = -ENOMEM;
+		goto err_heaps;
+	}
+	cursor = names;
+	while ((name = strsep(&cursor, ";")) != NULL) {
+		name = strim(name);
+		if (!*name)
+			continue;
+		ret = cma_heap_add(slot++, name);
+		if (ret) {
+			pr_err("cannot add alias %s: %d\n", name, ret);
+			kfree(names);
+			goto err_heaps;
+		}
+	}
+	kfree(names);
+	return 0;
+
+err_heaps:
+	cma_heap_remove_all();
+err_pdev:
+	platform_device_unregister(cma_heap_pdev);
+	return ret;
+}
+
+static void __exit cma_heap_exit(void)
+{
+	cma_heap_remove_all();
+	platform_device_unregister(cma_heap_pdev);
+}
+
+module_init(cma_heap_init);
+module_exit(cma_heap_exit);
+MODULE_DESCRIPTION("DMA-BUF CMA heap: physically contiguous buffers");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);
+MODULE_IMPORT_NS(DMA_BUF_HEAP);

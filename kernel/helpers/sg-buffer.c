@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaheap helpers: attachments, device mapping, CPU access and user/kernel
+ * mappings for heaps whose buffers are a list of page chunks.
+ *
+ * Each attachment gets its own copy of the buffer's sg_table, because
+ * dma_map_sgtable() writes the device addresses into the table it maps.
+ * begin/end_cpu_access sync only attachments that are mapped right now.
+ * mmap maps each chunk with one remap_pfn_range() call, not page by page.
+ */
+
+#define pr_fmt(fmt) "dma_heap_helpers: " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/iosys-map.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "../include/dmaheap/dma-heap.h"
+#include "../include/dmaheap/sg-buffer.h"
+
+struct dma_heap_sg_attachment {
+	struct device *dev;
+	struct sg_table table;
+	struct list_head list;
+	bool mapped;
+};
+
+/**
+ * dma_heap_sg_buffer_init - initialise the shared part of a heap buffer
+ * @buffer: the buffer, its @table not yet filled
+ * @heap:   the heap it belongs to
+ * @len:    its size in bytes
+ */
+void dma_heap_sg_buffer_init(struct dma_heap_sg_buffer *buffer,
+			     struct dma_heap *heap, size_t len)
+{
+	buffer->heap = heap;
+	buffer->len = len;
+	mutex_init(&buffer->lock);
+	INIT_LIST_HEAD(&buffer->attachments);
+	buffer->vmap_cnt = 0;
+	buffer->vaddr = NULL;
+	buffer->exported = false;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_buffer_init, DMA_BUF_HEAP);
+
+/**
+ * dma_heap_sg_buffer_destroy - tear down what dma_heap_sg_buffer_init() and
+ * dma_heap_sg_buffer_export() set up
+ * @buffer: the buffer; the heap frees its pages and the buffer itself
+ *
+ * Heaps call it from their dma_buf release, or on their allocation error path.
+ */
+void dma_heap_sg_buffer_destroy(struct dma_heap_sg_buffer *buffer)
+{
+	if (buffer->exported)
+		dma_heap_stats_buffer_released(buffer->heap, buffer->len);
+	WARN_ON(buffer->vmap_cnt);
+	WARN_ON(!list_empty(&buffer->attachments));
+	mutex_destroy(&buffer->lock);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_buffer_destroy, DMA_BUF_HEAP);
+
+/**
+ * __dma_heap_sg_buffer_export - export a filled buffer as a dma-buf
+ * @buffer:   the buffer, @table filled
+ * @ops:      the heap's dma_buf_ops (helpers plus its own release)
+ * @fd_flags: the allocation's fd flags, which set the file mode
+ * @owner:    the heap's module, pinned as long as the dma-buf lives
+ *
+ * Heaps call it as dma_heap_sg_buffer_export(), which passes THIS_MODULE.
+ * The dma-buf is named after the heap, so /proc/PID/fdinfo and
+ * /sys/kernel/debug/dma_buf/bufinfo say where a buffer came from. On success
+ * the heap's statistics count it.
+ *
+ * Return: the dma-buf, or an ERR_PTR.
+ */
+struct dma_buf *__dma_heap_sg_buffer_export(struct dma_heap_sg_buffer *buffer,
+					    const struct dma_buf_ops *ops,
+					    unsigned long fd_flags,
+					    struct module *owner)
+{
+	struct dma_buf_export_info exp_info = {
+		.exp_name = dma_heap_get_name(buffer->heap),
+		.owner = owner,
+		.ops = ops,
+		.size = buffer->len,
+		.flags = fd_flags,
+		.priv = buffer,
+	};
+	struct dma_buf *dmabuf;
+
+	dmabuf = dma_buf_export(&exp_info);
+	if (!IS_ERR(dmabuf)) {
+		buffer->exported = true;
+		dma_heap_stats_buffer_created(buffer->heap, buffer->len);
+	}
+	return dmabuf;
+}
+EXPORT_SYMBOL_NS_GPL(__dma_heap_sg_buffer_export, DMA_BUF_HEAP);
+
+/*
+ * The attachment's copy of the table, with no segment longer than the device
+ * says it can take (dma_get_max_seg_size(): 64 KiB unless the driver sets
+ * dma_parms), so a 1 MiB chunk reaches such a device as sixteen segments.
+ */
+static int dma_heap_sg_dup_table(struct sg_table *from, struct sg_table *to,
+				 struct device *dev)
+{
+	unsigned int max_seg = max_t(unsigned int, PAGE_SIZE,
+				     rounddown(dma_get_max_seg_size(dev),
+					       PAGE_SIZE));
+	struct scatterlist *src, *dst;
+	unsigned int nents = 0;
+	int ret, i;
+
+	for_each_sgtable_sg(from, src, i)
+		nents += DIV_ROUND_UP(src->length, max_seg);
+
+	ret = sg_alloc_table(to, nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+	dst = to->sgl;
+	for_each_sgtable_sg(from, src, i) {
+		unsigned int done = 0;
+
+		while (done < src->length) {
+			unsigned int len = min(max_seg, src->length - done);
+
+			sg_set_page(dst, nth_page(sg_page(src),
+						  done >> PAGE_SHIFT),
+				    len, 0);
+			done += len;
+			dst = sg_next(dst);
+		}
+	}
+	return 0;
+}
+
+int dma_heap_sg_attach(struct dma_buf *dmabuf,
+		       struct dma_buf_attachment *attachment)
+{
+	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
+	struct dma_heap_sg_attachment *a;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	ret = dma_heap_sg_dup_table(&buffer->table, &a->table,
+				    attachment->dev);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+	a->dev = attachment->dev;
+	INIT_LIST_HEAD(&a->list);
+	attachment->priv = a;
+
+	mutex_lock(&buffer->lock);
+	list_add(&a->list, &buffer->attachments);
+	mutex_unlock(&buffer->lock);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_attach, DMA_BUF_HEAP);
+
+void dma_heap_sg_detach(struct dma_buf *dmabuf,
+			struct dma_buf_attachment *attachment)
+{
+	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
+	struct dma_heap_sg_attachment *a = attachment->priv;
+
+	mutex_lock(&buffer->lock);
+	list_del(&a->list);
+	mutex_unlock(&buffer->lock);
+	sg_free_table(&a->table);
+	kfree(a);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_detach, DMA_BUF_HEAP);
+
+struct sg_table *dma_heap_sg_map(struct dma_buf_attachment *attachment,
+				 enum dma_data_direction direction)
+{
+	struct dma_heap_sg_attachment *a = attachment->priv;
+	int ret;
+
+	ret = dma_map_sgtable(attachment->dev, &a->table, direction, 0);
+	if (ret)
+		return ERR_PTR(ret);
+	a->mapped = true;
+	return &a->table;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_map, DMA_BUF_HEAP);
+
+void dma_heap_sg_unmap(struct dma_buf_attachment *attachment,
+		       struct sg_table *table,
+		       enum dma_data_direction direction)
+{
+	struct dma_heap_sg_attachment *a = attachment->priv;
+
+	a->mapped = false;
+	dma_unmap_sgtable(attachment->dev, table, direction, 0);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_unmap, DMA_BUF_HEAP);
+
+int dma_heap_sg_begin_cpu_access(struct dma_buf *dmabuf,
+				 enum dma_data_direction direction)
+{
+	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
+	struct dma_heap_sg_attachment *a;
+
+	mutex_lock(&buffer->lock);
+	if (buffer->vmap_cnt)
+		invalidate_kernel_vmap_range(buffer->vaddr, buffer->len);
+	list_for_each_entry(a, &buffer->attachments, list) {
+		if (a->mapped)
+			dma_sync_sgtable_for_cpu(a->dev, &a->table, direction);
+	}
+	mutex_unlock(&buffer->lock);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_begin_cpu_access, DMA_BUF_HEAP);
+
+int dma_heap_sg_end_cpu_access(struct dma_buf *dmabuf,
+			       enum dma_data_direction direction)
+{
+	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
+	struct dma_heap_sg_attachment *a;
+
+	mutex_lock(&buffer->lock);
+	if (buffer->vmap_cnt)
+		flush_kernel_vmap_range(buffer->vaddr, buffer->len);
+	list_for_each_entry(a, &buffer->attachments, list) {
+		if (a->mapped)
+			dma_sync_sgtable_for_device(a->dev, &a->table,
+						    direction);
+	}
+	mutex_unlock(&buffer->lock);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_end_cpu_access, DMA_BUF_HEAP);
+
+/*
+ * dma_buf_mmap_internal() has already refused a range past the end of the
+ * buffer. A private mapping would need copy-on-write of pages that devices
+ * share, so, as with mainline's heaps in practice, only shared mappings work.
+ */
+int dma_heap_sg_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
+	unsigned long addr = vma->vm_start;
+	unsigned long skip = vma->vm_pgoff;
+	struct scatterlist *sg;
+	int i, ret;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+
+	for_each_sgtable_sg(&buffer->table, sg, i) {
+		unsigned long npages = sg->length >> PAGE_SHIFT;
+		unsigned long size;
+
+		if (skip >= npages) {
+			skip -= npages;
+			continue;
+		}
+		size = min((npages - skip) << PAGE_SHIFT, vma->vm_end - addr);
+		ret = remap_pfn_range(vma, addr, page_to_pfn(sg_page(sg)) + skip,
+				      size, vma->vm_page_prot);
+		if (ret)
+			return ret;
+		addr += size;
+		skip = 0;
+		if (addr >= vma->vm_end)
+			break;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_mmap, DMA_BUF_HEAP);
+
+static void *dma_heap_sg_do_vmap(struct dma_heap_sg_buffer *buffer)
+{
+	unsigned long npages = PAGE_ALIGN(buffer->len) >> PAGE_SHIFT;
+	struct sg_page_iter piter;
+	struct page **pages, **p;
+	void *vaddr;
+
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	p = pages;
+	for_each_sgtable_page(&buffer->table, &piter, 0) {
+		WARN_ON(p - pages >= npages);
+		*p++ = sg_page_iter_page(&piter);
+	}
+	vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+	return vaddr ? vaddr : ERR_PTR(-ENOMEM);
+}
+
+int dma_heap_sg_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
+	void *vaddr;
+	int ret = 0;
+
+	mutex_lock(&buffer->lock);
+	if (buffer->vmap_cnt) {
+		buffer->vmap_cnt++;
+		iosys_map_set_vaddr(map, buffer->vaddr);
+		goto out;
+	}
+	vaddr = dma_heap_sg_do_vmap(buffer);
+	if (IS_ERR(vaddr)) {
+		ret = PTR_ERR(vaddr);
+		goto out;
+	}
+	buffer->vaddr = vaddr;
+	buffer->vmap_cnt++;
+	iosys_map_set_vaddr(map, buffer->vaddr);
+out:
+	mutex_unlock(&buffer->lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_vmap, DMA_BUF_HEAP);
+
+void dma_heap_sg_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
+
+	mutex_lock(&buffer->lock);
+	if (!--buffer->vmap_cnt) {
+		vunmap(buffer->vaddr);
+		buffer->vaddr = NULL;
+	}
+	mutex_unlock(&buffer->lock);
+	iosys_map_clear(map);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_vunmap, DMA_BUF_HEAP);
+
+MODULE_DESCRIPTION("DMA-BUF heap helpers: sg-table buffers");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);
+MODULE_IMPORT_NS(DMA_BUF_HEAP);

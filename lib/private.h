@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* libdmaheap internals shared between its files; not installed. */
+#ifndef DMAHEAP_PRIVATE_H
+#define DMAHEAP_PRIVATE_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dmaheap/dmaheap.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* error.c: set the thread's message and errno; return -1 / NULL. */
+int error_set(int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void *error_set_null(int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* util.c */
+/* Copies src into dst (size len), always NUL-terminated; returns false when cut. */
+bool str_copy(char *dst, const char *src, size_t len);
+/* Strips leading and trailing blanks in place; returns the new start. */
+char *str_trim(char *s);
+/* Reads a (small, possibly /proc or sysfs) file whole, NUL-terminated.
+ * Returns the text (caller frees) or NULL with errno; sets no message. */
+char *file_read_text(const char *path, size_t *len);
+/* Reads an unsigned integer from a one-value file; -1 with errno on failure. */
+int file_read_u64(const char *path, uint64_t *value);
+/* Parses a whole unsigned decimal number; false on anything else. */
+bool parse_u64(const char *s, uint64_t *value);
+
+/* policy.c */
+#define POLICY_MAX_HEAPS 16
+
+struct policy {
+	size_t count[DMAHEAP_USAGE_COUNT];
+	char names[DMAHEAP_USAGE_COUNT][POLICY_MAX_HEAPS][DMAHEAP_NAME_MAX];
+};
+
+void policy_init_defaults(struct policy *policy);
+/* Applies spec (see dmaheap_ctx_set_policy) to policy, all or nothing.
+ * origin names the source in messages, e.g. "DMAHEAP_HEAPS". */
+int policy_apply(struct policy *policy, const char *spec, const char *origin);
+/* A heap name is a single path component: 1..63 bytes, no '/', not . or .. */
+bool heap_name_valid(const char *name);
+
+/* heap implementations: a node in /dev/dma_heap (heap_node.c) or udmabuf */
+struct dmaheap_heap;
+
+struct heap_impl {
+	const char *kind;
+	/* returns a dma-buf fd, or -1 with errno and message */
+	int (*alloc)(struct dmaheap_heap *heap, uint64_t size, int fd_flags);
+	void (*destroy)(struct dmaheap_heap *heap);
+};
+
+struct dmaheap_heap {
+	const struct heap_impl *impl;
+	struct dmaheap_ctx *ctx;
+	char name[DMAHEAP_NAME_MAX];
+	char path[PATH_MAX];
+	int fd;			/* the node (or /dev/udmabuf), opened once */
+	struct dmaheap_heap *next;	/* in ctx->heaps */
+};
+
+struct dmaheap_ctx {
+	pthread_mutex_t lock;	/* guards policy and heaps */
+	unsigned int flags;
+	struct policy policy;
+	struct dmaheap_heap *heaps;
+	char heap_dir[PATH_MAX];
+	char sysfs_dir[PATH_MAX];
+	char udmabuf_path[PATH_MAX];
+};
+
+/* Open a new, uncached heap; NULL with errno and message. */
+struct dmaheap_heap *heap_node_open(struct dmaheap_ctx *ctx, const char *name);
+struct dmaheap_heap *udmabuf_heap_open(struct dmaheap_ctx *ctx);
+/* "system, default_cma_region" (the heaps in dir, sorted) into buf; returns
+ * the number of heaps, or -1 with errno (ENOENT: no such directory). */
+int heap_dir_names(const char *dir, char *buf, size_t len);
+/* The hint for a heap node the user may not open. */
+#define HEAP_ACCESS_HINT \
+	"give your user access with a udev rule such as " \
+	"SUBSYSTEM==\"dma_heap\", GROUP=\"video\", MODE=\"0660\" " \
+	"(see kernel/README.md) and add the user to group video"
+#define HEAP_MODULE_HINT \
+	"load the dmaheap kernel modules (see kernel/README.md) " \
+	"or boot a kernel with CONFIG_DMABUF_HEAPS"
+
+#endif /* DMAHEAP_PRIVATE_H */
