@@ -3,16 +3,16 @@
  * cam2display - capture frames from a V4L2 camera and show them on a KMS
  * display without copying a pixel: each camera buffer is a dma-buf that the
  * display imports as a framebuffer. The last frame is read back through the
- * display's writeback connector and saved as a PNG, which proves what was
- * actually scanned out rather than what the camera wrote.
+ * display's writeback connector and saved as a PNG, which shows what was
+ * actually composed on screen rather than what the camera wrote.
  *
  * Built for the test bed's virtual devices: vivid (camera) and vkms (display
- * with writeback). Today the buffers come from the camera (V4L2 MMAP +
- * VIDIOC_EXPBUF); buffers_from_v4l2() is the one place that changes when
- * they come from a dma-heap instead (V4L2_MEMORY_DMABUF import).
+ * with writeback). Today the camera allocates the buffers (V4L2 MMAP, then
+ * VIDIOC_EXPBUF); buffers_from_v4l2() is the one place that changes when they
+ * come from a dma-heap instead (V4L2_MEMORY_DMABUF import).
  *
- * Also: cam2display --check-bars FILE.png checks that a PNG written by this
- * program shows vivid's default 75% colour bars (used by the guest tests).
+ * cam2display --check-bars FILE.png checks that such a PNG shows vivid's
+ * default 75% colour bars; the guest tests use it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,17 +39,16 @@
 #define TIMEOUT_MS 10000	/* TCG guests with KASAN are slow; a stall is not */
 
 /*
- * V4L2 names formats by bit order in a 32-bit word read big-endian, DRM by
- * little-endian: both of these mean the bytes B, G, R, X in memory.
+ * V4L2 names formats by the bytes of a pixel in memory order read backwards,
+ * DRM by a little-endian 32-bit word: both of these mean bytes B, G, R, X.
  */
 #define CAMERA_FORMAT V4L2_PIX_FMT_XBGR32
 #define DISPLAY_FORMAT DRM_FORMAT_XRGB8888
 
 struct frame {
 	unsigned int index;	/* V4L2 buffer index */
-	int dmabuf;		/* fd of the dma-buf shared by camera and display */
-	uint32_t gem;		/* the display's handle of that same buffer */
-	uint32_t fb;
+	int dmabuf;		/* the dma-buf shared by camera and display */
+	uint32_t gem, fb;	/* the display's handle and framebuffer for it */
 };
 
 struct camera {
@@ -61,16 +60,20 @@ struct camera {
 	unsigned int nframes;
 };
 
-enum plane_prop { P_FB_ID, P_CRTC_ID, P_SRC_X, P_SRC_Y, P_SRC_W, P_SRC_H,
-		  P_CRTC_X, P_CRTC_Y, P_CRTC_W, P_CRTC_H, P_COUNT };
-static const char *const plane_prop_names[P_COUNT] = {
-	"FB_ID", "CRTC_ID", "SRC_X", "SRC_Y", "SRC_W", "SRC_H",
-	"CRTC_X", "CRTC_Y", "CRTC_W", "CRTC_H",
+/* The atomic properties this program sets, on whichever object has them. */
+enum prop { FB_ID, CRTC_ID, SRC_X, SRC_Y, SRC_W, SRC_H, CRTC_X, CRTC_Y, CRTC_W, CRTC_H,
+	    TYPE, MODE_ID, ACTIVE, WRITEBACK_FB_ID, WRITEBACK_OUT_FENCE_PTR, PROP_COUNT };
+static const char *const prop_names[PROP_COUNT] = {
+	"FB_ID", "CRTC_ID", "SRC_X", "SRC_Y", "SRC_W", "SRC_H", "CRTC_X", "CRTC_Y",
+	"CRTC_W", "CRTC_H", "type", "MODE_ID", "ACTIVE", "WRITEBACK_FB_ID",
+	"WRITEBACK_OUT_FENCE_PTR",
 };
+#define PLANE_PROPS 0x3ffu	/* FB_ID .. CRTC_H */
 
-struct plane {
+struct kms_object {
 	uint32_t id;
-	uint32_t props[P_COUNT];
+	uint32_t prop[PROP_COUNT];	/* property ids, 0 where absent */
+	uint64_t value[PROP_COUNT];	/* their values when looked up */
 };
 
 struct dumb {
@@ -83,10 +86,8 @@ struct display {
 	int fd;
 	char path[64];
 	drmModeModeInfo mode;
-	uint32_t crtc, crtc_index, conn, wb_conn, mode_blob;
-	uint32_t crtc_mode_id, crtc_active, conn_crtc_id;
-	uint32_t wb_crtc_id, wb_fb_id, wb_fence_ptr;
-	struct plane primary, overlay;
+	uint32_t crtc_index, mode_blob;
+	struct kms_object crtc, conn, wb_conn, primary, overlay;
 	struct dumb background, writeback;
 	bool enabled;
 };
@@ -104,35 +105,23 @@ static int fail(const char *fmt, ...)
 	return -1;
 }
 
-static int xioctl(int fd, unsigned long request, void *arg)
-{
-	int ret;
-
-	do
-		ret = ioctl(fd, request, arg);
-	while (ret == -1 && errno == EINTR);
-	return ret;
-}
-
 /* Device numbers depend on probe order; the name is what identifies vivid. */
 static int camera_open(struct camera *cam, const char *name)
 {
 	DIR *dir = opendir("/sys/class/video4linux");
-	struct dirent *de;
 	struct v4l2_capability cap = { 0 };
+	struct dirent *de;
 	char path[300], found[256];
 
-	cam->fd = -1;
 	while (dir && (de = readdir(dir))) {
 		FILE *f;
 
 		snprintf(path, sizeof(path), "/sys/class/video4linux/%s/name", de->d_name);
 		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(found, sizeof(found), f) && !strcmp(strtok(found, "\n"), name))
+		if (f && fgets(found, sizeof(found), f) && !strcmp(strtok(found, "\n"), name))
 			snprintf(cam->path, sizeof(cam->path), "/dev/%.50s", de->d_name);
-		fclose(f);
+		if (f)
+			fclose(f);
 	}
 	if (dir)
 		closedir(dir);
@@ -142,9 +131,8 @@ static int camera_open(struct camera *cam, const char *name)
 	cam->fd = open(cam->path, O_RDWR | O_CLOEXEC);
 	if (cam->fd < 0)
 		return fail("open %s (%s): %s", cam->path, name, strerror(errno));
-	if (xioctl(cam->fd, VIDIOC_QUERYCAP, &cap) ||
-	    !(cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) ||
-	    !(cap.device_caps & V4L2_CAP_STREAMING))
+	if (ioctl(cam->fd, VIDIOC_QUERYCAP, &cap) ||
+	    !(cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) || !(cap.device_caps & V4L2_CAP_STREAMING))
 		return fail("%s (%s) is not a streaming video capture device", cam->path, name);
 	return 0;
 }
@@ -157,21 +145,24 @@ static int camera_set_format(struct camera *cam, unsigned int width, unsigned in
 	f.fmt.pix.height = height;
 	f.fmt.pix.pixelformat = CAMERA_FORMAT;
 	f.fmt.pix.field = V4L2_FIELD_NONE;
-	if (xioctl(cam->fd, VIDIOC_S_FMT, &f))
+	if (ioctl(cam->fd, VIDIOC_S_FMT, &f))
 		return fail("camera: VIDIOC_S_FMT %ux%u XR24 on %s: %s",
 			    width, height, cam->path, strerror(errno));
-	/* Drivers adjust instead of failing: check they kept what matters. */
+	/* Drivers adjust rather than fail: check they kept what the display needs. */
 	if (f.fmt.pix.pixelformat != CAMERA_FORMAT || f.fmt.pix.field != V4L2_FIELD_NONE)
 		return fail("camera: %s refused format XR24 (V4L2_PIX_FMT_XBGR32) progressive, offered '%.4s'",
 			    cam->path, (char *)&f.fmt.pix.pixelformat);
+	if (f.fmt.pix.width != width || f.fmt.pix.height != height)
+		printf("camera: %s has no %ux%u, using %ux%u\n", cam->path, width, height,
+		       f.fmt.pix.width, f.fmt.pix.height);
 	cam->fmt = f.fmt.pix;
 	return 0;
 }
 
 /*
- * The buffer source: the camera allocates, and each buffer is exported as a
+ * The buffer source: the camera allocates and each buffer is exported as a
  * dma-buf. A heap-backed source would allocate from /dev/dma_heap instead,
- * set cam->memory = V4L2_MEMORY_DMABUF and keep the rest of the program.
+ * set cam->memory = V4L2_MEMORY_DMABUF and leave the rest of the program be.
  */
 static int buffers_from_v4l2(struct camera *cam)
 {
@@ -180,20 +171,19 @@ static int buffers_from_v4l2(struct camera *cam)
 		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
 		.memory = V4L2_MEMORY_MMAP,
 	};
-	unsigned int i;
 
 	cam->memory = V4L2_MEMORY_MMAP;
-	if (xioctl(cam->fd, VIDIOC_REQBUFS, &req) || req.count < 2)
+	if (ioctl(cam->fd, VIDIOC_REQBUFS, &req) || req.count < 2)
 		return fail("camera: VIDIOC_REQBUFS (MMAP) on %s: %s", cam->path,
-			    req.count ? strerror(errno) : "no buffers");
-	for (i = 0; i < req.count && i < NUM_BUFFERS; i++) {
+			    req.count ? strerror(errno) : "too few buffers");
+	for (unsigned int i = 0; i < req.count && i < NUM_BUFFERS; i++) {
 		struct v4l2_exportbuffer exp = {
 			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
 			.index = i,
 			.flags = O_RDWR | O_CLOEXEC,
 		};
 
-		if (xioctl(cam->fd, VIDIOC_EXPBUF, &exp))
+		if (ioctl(cam->fd, VIDIOC_EXPBUF, &exp))
 			return fail("camera: VIDIOC_EXPBUF buffer %u on %s: %s",
 				    i, cam->path, strerror(errno));
 		cam->frames[i] = (struct frame){ .index = i, .dmabuf = exp.fd };
@@ -212,7 +202,7 @@ static int camera_queue(struct camera *cam, struct frame *frame)
 
 	if (cam->memory == V4L2_MEMORY_DMABUF)
 		buf.m.fd = frame->dmabuf;
-	if (xioctl(cam->fd, VIDIOC_QBUF, &buf))
+	if (ioctl(cam->fd, VIDIOC_QBUF, &buf))
 		return fail("camera: VIDIOC_QBUF buffer %u: %s", frame->index, strerror(errno));
 	return 0;
 }
@@ -225,15 +215,13 @@ static struct frame *camera_dequeue(struct camera *cam)
 		.memory = cam->memory,
 	};
 
-	if (poll(&pfd, 1, TIMEOUT_MS) != 1) {
+	if (poll(&pfd, 1, TIMEOUT_MS) != 1)
 		fail("camera: no frame from %s within %d ms", cam->path, TIMEOUT_MS);
-		return NULL;
-	}
-	if (xioctl(cam->fd, VIDIOC_DQBUF, &buf)) {
+	else if (ioctl(cam->fd, VIDIOC_DQBUF, &buf))
 		fail("camera: VIDIOC_DQBUF: %s", strerror(errno));
-		return NULL;
-	}
-	return &cam->frames[buf.index];
+	else
+		return &cam->frames[buf.index];
+	return NULL;
 }
 
 static int display_open(struct display *d)
@@ -254,7 +242,7 @@ static int display_open(struct display *d)
 		drmFreeVersion(ver);
 	}
 	if (d->fd < 0)
-		return fail("no DRM device with driver 'vkms': build the kernel with CONFIG_DRM_VKMS (modprobe vkms), or run in the test guest (tests/vm/run --kernel=test)");
+		return fail("no DRM device with driver 'vkms': use a kernel with CONFIG_DRM_VKMS (modprobe vkms), e.g. the test guest (tests/vm/run --kernel=test)");
 	/* vkms has no legacy modeset path; writeback exists only for atomic clients. */
 	if (drmSetClientCap(d->fd, DRM_CLIENT_CAP_ATOMIC, 1) ||
 	    drmSetClientCap(d->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) ||
@@ -264,35 +252,27 @@ static int display_open(struct display *d)
 	return 0;
 }
 
-/* Returns the id of property @name on a KMS object (0 if none), and its value. */
-static uint32_t prop_find(int fd, uint32_t obj, uint32_t type, const char *name, uint64_t *value)
+/* Looks up the properties of KMS object @id; fails if one in @need is missing. */
+static int kms_object_init(struct display *d, struct kms_object *o, uint32_t id,
+			   uint32_t type, uint32_t need)
 {
-	drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, obj, type);
-	uint32_t id = 0;
+	drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(d->fd, id, type);
 
-	for (uint32_t i = 0; props && i < props->count_props && !id; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(fd, props->props[i]);
+	o->id = id;
+	for (uint32_t i = 0; props && i < props->count_props; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(d->fd, props->props[i]);
 
-		if (p && !strcmp(p->name, name)) {
-			id = p->prop_id;
-			if (value)
-				*value = props->prop_values[i];
-		}
+		for (int k = 0; p && k < PROP_COUNT; k++)
+			if (!strcmp(p->name, prop_names[k]))
+				o->prop[k] = p->prop_id, o->value[k] = props->prop_values[i];
 		drmModeFreeProperty(p);
 	}
 	drmModeFreeObjectProperties(props);
-	return id;
-}
-
-static bool plane_init(struct display *d, struct plane *pl, uint32_t id)
-{
-	pl->id = id;
-	for (int i = 0; i < P_COUNT; i++) {
-		pl->props[i] = prop_find(d->fd, id, DRM_MODE_OBJECT_PLANE, plane_prop_names[i], NULL);
-		if (!pl->props[i])
-			return false;
-	}
-	return true;
+	for (int k = 0; k < PROP_COUNT; k++)
+		if ((need & (1u << k)) && !o->prop[k])
+			return fail("display: %s: object %u has no property %s",
+				    d->path, id, prop_names[k]);
+	return 0;
 }
 
 /* vkms 6.1: the primary plane must cover the CRTC exactly; only overlays move. */
@@ -302,74 +282,68 @@ static int display_find_planes(struct display *d)
 
 	for (uint32_t i = 0; res && i < res->count_planes; i++) {
 		drmModePlanePtr p = drmModeGetPlane(d->fd, res->planes[i]);
-		uint64_t type = 0;
+		struct kms_object pl = { 0 };
 		bool xrgb = false;
 
 		for (uint32_t f = 0; p && f < p->count_formats; f++)
 			xrgb |= p->formats[f] == DISPLAY_FORMAT;
-		if (p && xrgb && (p->possible_crtcs & (1u << d->crtc_index)) &&
-		    prop_find(d->fd, p->plane_id, DRM_MODE_OBJECT_PLANE, "type", &type)) {
-			if (type == DRM_PLANE_TYPE_PRIMARY && !d->primary.id)
-				plane_init(d, &d->primary, p->plane_id);
-			else if (type == DRM_PLANE_TYPE_OVERLAY && !d->overlay.id)
-				plane_init(d, &d->overlay, p->plane_id);
+		if (xrgb && (p->possible_crtcs & (1u << d->crtc_index)) &&
+		    !kms_object_init(d, &pl, p->plane_id, DRM_MODE_OBJECT_PLANE, PLANE_PROPS)) {
+			if (pl.value[TYPE] == DRM_PLANE_TYPE_PRIMARY && !d->primary.id)
+				d->primary = pl;
+			else if (pl.value[TYPE] == DRM_PLANE_TYPE_OVERLAY && !d->overlay.id)
+				d->overlay = pl;
 		}
 		drmModeFreePlane(p);
 	}
 	drmModeFreePlaneResources(res);
-	if (!d->primary.props[P_CRTC_H] || !d->overlay.props[P_CRTC_H])
+	if (!d->primary.id || !d->overlay.id)
 		return fail("display: %s has no XRGB8888 %s plane (vkms needs vkms.enable_overlay=1)",
 			    d->path, d->primary.id ? "overlay" : "primary");
 	return 0;
 }
 
+/* One connected output and its CRTC, the writeback connector, two planes. */
 static int display_find_pipeline(struct display *d)
 {
 	drmModeResPtr res = drmModeGetResources(d->fd);
-	int ret = -1;
+	uint32_t conn = 0, wb_conn = 0, crtc = 0;
 
 	for (int i = 0; res && i < res->count_connectors; i++) {
 		drmModeConnectorPtr c = drmModeGetConnector(d->fd, res->connectors[i]);
 		drmModeEncoderPtr enc;
 
 		if (c && c->connector_type == DRM_MODE_CONNECTOR_WRITEBACK) {
-			d->wb_conn = c->connector_id;
-		} else if (c && !d->conn && c->connection == DRM_MODE_CONNECTED &&
+			wb_conn = c->connector_id;
+		} else if (c && !conn && c->connection == DRM_MODE_CONNECTED &&
 			   c->count_modes && c->count_encoders) {
-			d->conn = c->connector_id;
+			conn = c->connector_id;
 			d->mode = c->modes[0];
 			for (int m = 0; m < c->count_modes; m++)
 				if (c->modes[m].type & DRM_MODE_TYPE_PREFERRED)
 					d->mode = c->modes[m];
 			enc = drmModeGetEncoder(d->fd, c->encoders[0]);
-			for (int k = 0; enc && k < res->count_crtcs && !d->crtc; k++)
+			for (int k = 0; enc && k < res->count_crtcs && !crtc; k++)
 				if (enc->possible_crtcs & (1u << k))
-					d->crtc = res->crtcs[k], d->crtc_index = k;
+					crtc = res->crtcs[k], d->crtc_index = k;
 			drmModeFreeEncoder(enc);
 		}
 		drmModeFreeConnector(c);
 	}
 	drmModeFreeResources(res);
-	if (!d->conn || !d->crtc)
+	if (!conn || !crtc)
 		return fail("display: %s has no connected output with a CRTC", d->path);
-	if (!d->wb_conn)
+	if (!wb_conn)
 		return fail("display: %s has no writeback connector (vkms.enable_writeback=1)", d->path);
-
-	d->crtc_mode_id = prop_find(d->fd, d->crtc, DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
-	d->crtc_active = prop_find(d->fd, d->crtc, DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
-	d->conn_crtc_id = prop_find(d->fd, d->conn, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", NULL);
-	d->wb_crtc_id = prop_find(d->fd, d->wb_conn, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", NULL);
-	d->wb_fb_id = prop_find(d->fd, d->wb_conn, DRM_MODE_OBJECT_CONNECTOR,
-				"WRITEBACK_FB_ID", NULL);
-	d->wb_fence_ptr = prop_find(d->fd, d->wb_conn, DRM_MODE_OBJECT_CONNECTOR,
-				    "WRITEBACK_OUT_FENCE_PTR", NULL);
-	if (!d->crtc_mode_id || !d->crtc_active || !d->conn_crtc_id ||
-	    !d->wb_crtc_id || !d->wb_fb_id || !d->wb_fence_ptr)
-		return fail("display: %s lacks an atomic property this program sets", d->path);
-	ret = display_find_planes(d);
-	if (!ret && drmModeCreatePropertyBlob(d->fd, &d->mode, sizeof(d->mode), &d->mode_blob))
-		ret = fail("display: mode blob: %s", strerror(errno));
-	return ret;
+	if (kms_object_init(d, &d->crtc, crtc, DRM_MODE_OBJECT_CRTC, 1u << MODE_ID | 1u << ACTIVE) ||
+	    kms_object_init(d, &d->conn, conn, DRM_MODE_OBJECT_CONNECTOR, 1u << CRTC_ID) ||
+	    kms_object_init(d, &d->wb_conn, wb_conn, DRM_MODE_OBJECT_CONNECTOR,
+			    1u << CRTC_ID | 1u << WRITEBACK_FB_ID | 1u << WRITEBACK_OUT_FENCE_PTR) ||
+	    display_find_planes(d))
+		return -1;
+	if (drmModeCreatePropertyBlob(d->fd, &d->mode, sizeof(d->mode), &d->mode_blob))
+		return fail("display: mode blob: %s", strerror(errno));
+	return 0;
 }
 
 /* A CPU-mapped buffer of the mode's size: the background and the writeback target. */
@@ -398,9 +372,9 @@ static int dumb_create(struct display *d, struct dumb *b)
 }
 
 /*
- * Turns a camera dma-buf into a framebuffer. The GEM handle exported again
- * must give back the very same dma-buf (same inode): proof that the display
- * scans out the camera's memory rather than a copy.
+ * Turns a camera dma-buf into a framebuffer. Exporting the GEM handle again
+ * must give back the very same dma-buf (same inode): the display scans out
+ * the camera's memory, not a copy of it.
  */
 static int display_import(struct display *d, const struct camera *cam, struct frame *f)
 {
@@ -427,43 +401,53 @@ static int display_import(struct display *d, const struct camera *cam, struct fr
 	return cam_st.st_ino == disp_st.st_ino ? 0 : fail("display: imported buffer is not the camera's");
 }
 
-static void plane_place(drmModeAtomicReqPtr req, const struct plane *pl, uint32_t crtc,
+static void plane_place(drmModeAtomicReqPtr req, const struct kms_object *pl, uint32_t crtc,
 			uint32_t fb, int x, int y, uint32_t w, uint32_t h)
 {
-	const uint64_t v[P_COUNT] = { fb, crtc, 0, 0, (uint64_t)w << 16, (uint64_t)h << 16,
-				      (uint64_t)(int64_t)x, (uint64_t)(int64_t)y, w, h };
+	const uint64_t v[CRTC_H + 1] = { fb, crtc, 0, 0, (uint64_t)w << 16, (uint64_t)h << 16,
+					 (uint64_t)(int64_t)x, (uint64_t)(int64_t)y, w, h };
 
-	for (int i = 0; i < P_COUNT; i++)
-		drmModeAtomicAddProperty(req, pl->id, pl->props[i], v[i]);
+	for (int i = FB_ID; i <= CRTC_H; i++)
+		drmModeAtomicAddProperty(req, pl->id, pl->prop[i], v[i]);
+}
+
+static void set(drmModeAtomicReqPtr req, const struct kms_object *o, enum prop p, uint64_t v)
+{
+	drmModeAtomicAddProperty(req, o->id, o->prop[p], v);
 }
 
 /*
  * Shows one camera frame, centred on the overlay plane above the background.
- * The first commit also lights up the pipeline; with @fence, the composed
- * screen is written back into d->writeback and *fence signals when it is done.
+ * The first commit also lights up the pipeline. With @fence, the composed
+ * screen is written back into d->writeback and *fence signals when it is done:
+ * vkms 6.1 gives its encoders no possible_clones, so a CRTC drives either the
+ * virtual connector or the writeback connector, never both; that commit moves
+ * the CRTC over to writeback (a modeset, same mode and planes).
  * Blocking: on return the previous frame is off screen and can be requeued.
  */
 static int display_show(struct display *d, const struct camera *cam,
 			const struct frame *f, int32_t *fence)
 {
 	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
-	uint32_t flags = 0, w = d->mode.hdisplay, h = d->mode.vdisplay;
+	uint32_t flags = 0, w = d->mode.hdisplay, h = d->mode.vdisplay, crtc = d->crtc.id;
 	int ret;
 
 	if (!d->enabled) {
 		flags = DRM_MODE_ATOMIC_ALLOW_MODESET;
-		drmModeAtomicAddProperty(req, d->crtc, d->crtc_mode_id, d->mode_blob);
-		drmModeAtomicAddProperty(req, d->crtc, d->crtc_active, 1);
-		drmModeAtomicAddProperty(req, d->conn, d->conn_crtc_id, d->crtc);
-		drmModeAtomicAddProperty(req, d->wb_conn, d->wb_crtc_id, d->crtc);
-		plane_place(req, &d->primary, d->crtc, d->background.fb, 0, 0, w, h);
+		set(req, &d->crtc, MODE_ID, d->mode_blob);
+		set(req, &d->crtc, ACTIVE, 1);
+		set(req, &d->conn, CRTC_ID, crtc);
+		plane_place(req, &d->primary, crtc, d->background.fb, 0, 0, w, h);
 	}
-	plane_place(req, &d->overlay, d->crtc, f->fb,
+	plane_place(req, &d->overlay, crtc, f->fb,
 		    ((int)w - (int)cam->fmt.width) / 2, ((int)h - (int)cam->fmt.height) / 2,
 		    cam->fmt.width, cam->fmt.height);
 	if (fence) {
-		drmModeAtomicAddProperty(req, d->wb_conn, d->wb_fb_id, d->writeback.fb);
-		drmModeAtomicAddProperty(req, d->wb_conn, d->wb_fence_ptr, (uintptr_t)fence);
+		flags = DRM_MODE_ATOMIC_ALLOW_MODESET;
+		set(req, &d->conn, CRTC_ID, 0);
+		set(req, &d->wb_conn, CRTC_ID, crtc);
+		set(req, &d->wb_conn, WRITEBACK_FB_ID, d->writeback.fb);
+		set(req, &d->wb_conn, WRITEBACK_OUT_FENCE_PTR, (uintptr_t)fence);
 	}
 	ret = drmModeAtomicCommit(d->fd, req, flags, NULL);
 	drmModeAtomicFree(req);
@@ -474,25 +458,12 @@ static int display_show(struct display *d, const struct camera *cam,
 	return 0;
 }
 
-static int mkdir_parents(const char *path)
-{
-	char dir[4096];
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	for (char *p = strchr(dir + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return fail("mkdir %s: %s", dir, strerror(errno));
-		*p = '/';
-	}
-	return 0;
-}
-
 /* Waits for the writeback and saves what the display composed. */
 static int save_writeback(const struct display *d, int fence, const char *path)
 {
 	struct pollfd pfd = { .fd = fence, .events = POLLIN };
 	png_image img = { .version = PNG_IMAGE_VERSION, .format = PNG_FORMAT_RGB };
+	char dir[4096];
 	uint8_t *rgb;
 	int ret = 0;
 
@@ -504,24 +475,31 @@ static int save_writeback(const struct display *d, int fence, const char *path)
 	if (!rgb)
 		return fail("out of memory");
 	for (uint32_t y = 0; y < img.height; y++) {
-		const uint32_t *row = (const uint32_t *)((const char *)d->writeback.map +
-							 (size_t)y * d->writeback.pitch);
+		const uint32_t *row = d->writeback.map + (size_t)y * d->writeback.pitch / 4;
+
 		for (uint32_t x = 0; x < img.width; x++) {
 			uint8_t *px = rgb + ((size_t)y * img.width + x) * 3;
 
 			px[0] = row[x] >> 16, px[1] = row[x] >> 8, px[2] = row[x];
 		}
 	}
-	if (mkdir_parents(path) || !png_image_write_to_file(&img, path, 0, rgb, 0, NULL))
-		ret = fail("write %s: %s", path, img.message[0] ? img.message : strerror(errno));
+	snprintf(dir, sizeof(dir), "%s", path);	/* mkdir -p "$(dirname path)" */
+	for (char *p = strchr(dir + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			ret = fail("mkdir %s: %s", dir, strerror(errno));
+		*p = '/';
+	}
+	if (!ret && !png_image_write_to_file(&img, path, 0, rgb, 0, NULL))
+		ret = fail("write %s: %s", path, img.message);
 	free(rgb);
 	return ret;
 }
 
 /*
  * vivid's default pattern is the ITU-R 75% colour bars, with text in the top
- * rows. Find the frame (whatever differs from the background in the top-left
- * corner) and sample the middle of each bar three quarters down.
+ * rows. Find the frame (whatever differs from the top-left background pixel)
+ * and sample the middle of each bar three quarters of the way down.
  */
 static int check_bars(const char *path)
 {
@@ -531,17 +509,16 @@ static int check_bars(const char *path)
 	};
 	png_image img = { .version = PNG_IMAGE_VERSION };
 	uint32_t left = UINT32_MAX, right = 0, top = UINT32_MAX, bottom = 0, bad = 0;
-	uint8_t *rgb = NULL;
+	uint8_t *rgb;
 
 	if (!png_image_begin_read_from_file(&img, path))
 		return fail("%s: %s", path, img.message);
 	img.format = PNG_FORMAT_RGB;
 	rgb = malloc(PNG_IMAGE_SIZE(img));
-	if (!rgb)
-		return fail("out of memory");
-	if (!png_image_finish_read(&img, NULL, rgb, 0, NULL)) {
+	if (!rgb || !png_image_finish_read(&img, NULL, rgb, 0, NULL)) {
+		png_image_free(&img);
 		free(rgb);
-		return fail("%s: %s", path, img.message);
+		return fail("%s: cannot decode", path);
 	}
 	printf("%s: %ux%u\n", path, img.width, img.height);
 	for (uint32_t y = 0; y < img.height; y++)
@@ -609,6 +586,7 @@ int main(int argc, char **argv)
 	struct camera cam = { .fd = -1 };
 	struct display d = { .fd = -1 };
 	struct frame *shown = NULL;
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	int32_t fence = -1;
 	int opt, ret = -1;
 	char *end;
@@ -645,7 +623,7 @@ int main(int argc, char **argv)
 	printf("camera: %s (%s), %ux%u XR24 = V4L2_PIX_FMT_XBGR32, %u bytes per line\n",
 	       camera_name, cam.path, cam.fmt.width, cam.fmt.height, cam.fmt.bytesperline);
 	printf("display: vkms (%s), mode %s, CRTC %u, primary plane %u, overlay plane %u, writeback connector %u\n",
-	       d.path, d.mode.name, d.crtc, d.primary.id, d.overlay.id, d.wb_conn);
+	       d.path, d.mode.name, d.crtc.id, d.primary.id, d.overlay.id, d.wb_conn.id);
 	for (uint32_t i = 0; i < d.mode.vdisplay * d.background.pitch / 4; i++)
 		d.background.map[i] = BACKGROUND;
 
@@ -656,7 +634,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < cam.nframes; i++)
 		if (display_import(&d, &cam, &cam.frames[i]) || camera_queue(&cam, &cam.frames[i]))
 			goto out;
-	if (xioctl(cam.fd, VIDIOC_STREAMON, &(int){ V4L2_BUF_TYPE_VIDEO_CAPTURE })) {
+	if (ioctl(cam.fd, VIDIOC_STREAMON, &type)) {
 		fail("camera: VIDIOC_STREAMON on %s: %s", cam.path, strerror(errno));
 		goto out;
 	}
@@ -682,13 +660,13 @@ int main(int argc, char **argv)
 out:
 	/*
 	 * Closing is enough to tear down: removing a framebuffer that is on
-	 * screen disables its plane, and the camera frees its buffers once the
-	 * display has dropped its references to them.
+	 * screen disables its plane (its CRTC too, for the primary), and the
+	 * camera frees its buffers once the display has dropped its references.
 	 */
 	if (fence >= 0)
 		close(fence);
 	if (cam.fd >= 0)
-		xioctl(cam.fd, VIDIOC_STREAMOFF, &(int){ V4L2_BUF_TYPE_VIDEO_CAPTURE });
+		ioctl(cam.fd, VIDIOC_STREAMOFF, &type);
 	for (unsigned int i = 0; i < cam.nframes; i++) {
 		if (cam.frames[i].fb)
 			drmModeRmFB(d.fd, cam.frames[i].fb);

@@ -156,7 +156,8 @@ struct dmaheap_heap *dmaheap_heap_for_usage(struct dmaheap_ctx *ctx,
 {
 	char names[POLICY_MAX_HEAPS + 1][DMAHEAP_NAME_MAX];
 	int errs[POLICY_MAX_HEAPS + 1];
-	char tried[1024] = "", hint[512] = "";
+	char tried[1024] = "";
+	const char *usage_name;
 	size_t count, used = 0;
 	bool same = true;
 	int err;
@@ -195,25 +196,28 @@ struct dmaheap_heap *dmaheap_heap_for_usage(struct dmaheap_ctx *ctx,
 		if (errs[i] == EACCES || errs[i] == EPERM)
 			err = errs[i];
 	}
-	if (err == EACCES || err == EPERM) {
-		snprintf(hint, sizeof(hint), "; %s", HEAP_ACCESS_HINT);
-	} else if (err == ENOENT) {
+	usage_name = dmaheap_usage_name(usage);
+	if (err == EACCES || err == EPERM)
+		return error_set_null(err, "no heap for usage '%s': tried %s; %s",
+				      usage_name, tried, HEAP_ACCESS_HINT);
+	if (err == ENOENT) {
 		char present[512];
 		int n = heap_dir_names(ctx->heap_dir, present, sizeof(present));
 
 		if (n < 0)
-			snprintf(hint, sizeof(hint), "; %s does not exist: %s",
-				 ctx->heap_dir, HEAP_MODULE_HINT);
-		else if (n == 0)
-			snprintf(hint, sizeof(hint), "; %s is empty: %s",
-				 ctx->heap_dir, HEAP_MODULE_HINT);
-		else
-			snprintf(hint, sizeof(hint), "; heaps present: %s", present);
-	} else if (same) {
-		snprintf(hint, sizeof(hint), " (%s)", strerror(err));
+			return error_set_null(err, "no heap for usage '%s': tried %s; %s "
+					      "does not exist: %s", usage_name, tried,
+					      ctx->heap_dir, HEAP_MODULE_HINT);
+		if (n == 0)
+			return error_set_null(err, "no heap for usage '%s': tried %s; %s "
+					      "is empty: %s", usage_name, tried,
+					      ctx->heap_dir, HEAP_MODULE_HINT);
+		return error_set_null(err, "no heap for usage '%s': tried %s; heaps "
+				      "present: %s", usage_name, tried, present);
 	}
-	return error_set_null(err, "no heap for usage '%s': tried %s%s",
-			      dmaheap_usage_name(usage), tried, hint);
+	return error_set_null(err, "no heap for usage '%s': tried %s%s%s%s", usage_name,
+			      tried, same ? " (" : "", same ? strerror(err) : "",
+			      same ? ")" : "");
 }
 
 const char *dmaheap_heap_name(const struct dmaheap_heap *heap)

@@ -96,7 +96,12 @@ struct dmaheap_heap *heap_node_open(struct dmaheap_ctx *ctx, const char *name)
 	heap->impl = &heap_node_impl;
 	heap->ctx = ctx;
 	str_copy(heap->name, name, sizeof(heap->name));
-	snprintf(heap->path, sizeof(heap->path), "%s/%s", ctx->heap_dir, name);
+	if ((size_t)snprintf(heap->path, sizeof(heap->path), "%s/%s", ctx->heap_dir,
+			     name) >= sizeof(heap->path)) {
+		free(heap);
+		return error_set_null(ENAMETOOLONG, "heap path %s/%s is too long",
+				      ctx->heap_dir, name);
+	}
 	/* The allocation ioctl needs no write access to the node. */
 	heap->fd = open(heap->path, O_RDONLY | O_CLOEXEC);
 	if (heap->fd >= 0)

@@ -51,7 +51,7 @@ static void cma_heap_release(struct dma_buf *dmabuf)
 		container_of(dmabuf->priv, struct cma_heap_buffer, sg);
 
 	dma_free_pages(&cma_heap_pdev->dev, buffer->sg.len, buffer->pages,
-		       buffer->dma_addr, DMA_BIDIRECTIONAL);
+		       buffer->dma_addr, DMA_TO_DEVICE);
 	sg_free_table(&buffer->sg.table);
 	dma_heap_sg_buffer_destroy(&buffer->sg);
 	kfree(buffer);
@@ -89,13 +89,20 @@ static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 		return ERR_PTR(-ENOMEM);
 	dma_heap_sg_buffer_init(&buffer->sg, heap, len);
 
+	/*
+	 * The heap's own device never touches the memory: DMA_TO_DEVICE keeps
+	 * the DMA API debug layer from tracking it as a device write that
+	 * later mappings by real importers would overlap.
+	 */
 	buffer->pages = dma_alloc_pages(dev, len, &buffer->dma_addr,
-					DMA_BIDIRECTIONAL,
+					DMA_TO_DEVICE,
 					GFP_KERNEL | __GFP_NOWARN);
 	if (!buffer->pages) {
 		ret = -ENOMEM;
 		goto err_free_buffer;
 	}
+	/* Not a mapping that can fail, but the DMA API debug layer wants it asked. */
+	WARN_ON(dma_mapping_error(dev, buffer->dma_addr));
 
 	ret = sg_alloc_table(&buffer->sg.table, 1, GFP_KERNEL);
 	if (ret)
@@ -114,7 +121,7 @@ err_free_table:
 	sg_free_table(&buffer->sg.table);
 err_free_pages:
 	dma_free_pages(dev, len, buffer->pages, buffer->dma_addr,
-		       DMA_BIDIRECTIONAL);
+		       DMA_TO_DEVICE);
 err_free_buffer:
 	dma_heap_sg_buffer_destroy(&buffer->sg);
 	kfree(buffer);

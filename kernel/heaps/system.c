@@ -8,7 +8,8 @@
  * pages instead of stalling; once an order fails, smaller ones are used for
  * the rest of the buffer. Every page is zeroed by the allocator, so no buffer
  * ever shows another's data. The loop checks for fatal signals, so a huge
- * allocation stops promptly when its process is killed.
+ * allocation stops promptly when its process is killed, and yields the CPU
+ * between chunks.
  */
 
 #define pr_fmt(fmt) "system_heap: " fmt
@@ -122,6 +123,11 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 		remaining -= page_size(page);
 		max_order = compound_order(page);
 		nchunks++;
+		/*
+		 * High-order allocations without reclaim never sleep: without
+		 * this, a 1 GiB buffer holds a non-preemptible CPU for seconds.
+		 */
+		cond_resched();
 	}
 
 	ret = sg_alloc_table(&buffer->table, nchunks, GFP_KERNEL);

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The dma-heap kernel modules through their UAPI, on every heap in
+ * /dev/dma_heap: what the kernel's own selftest leaves out. Raw ioctls on
+ * purpose: this checks the kernel, not libdmaheap. TAP output.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+#include <drm_fourcc.h>
+
+#include "../tap.h"
+#include "v4l2-import.h"
+
+#define PAGE 4096UL
+#define MiB (1024UL * 1024UL)
+
+static int heap_alloc_raw(int heap_fd, unsigned long req, void *arg)
+{
+	return ioctl(heap_fd, req, arg) < 0 ? -errno : 0;
+}
+
+/* Allocate @len bytes; returns the dma-buf fd or -errno. */
+static int heap_alloc(int heap_fd, uint64_t len, uint32_t fd_flags)
+{
+	struct dma_heap_allocation_data data = {
+		.len = len,
+		.fd_flags = fd_flags,
+	};
+	int ret = heap_alloc_raw(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data);
+
+	return ret < 0 ? ret : (int)data.fd;
+}
+
+static long long read_stat(const char *heap, const char *name)
+{
+	char path[256], buf[64];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/dma_heap/%s/stats/%s", heap,
+		 name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtoll(buf, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static bool fdinfo_has(int fd, const char *key, const char *value)
+{
+	char path[64], line[320], want[320];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	snprintf(want, sizeof(want), "%s:\t%s\n", key, value);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, want))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+static void test_bad_input(const char *heap, int hfd)
+{
+	struct dma_heap_allocation_data data = { .len = PAGE };
+	struct { uint64_t len; uint32_t fd, fd_flags; } older = {
+		.len = PAGE, .fd_flags = O_RDWR | O_CLOEXEC };
+	struct { struct dma_heap_allocation_data d; uint64_t extra[3]; } newer = {
+		.d = { .len = PAGE, .fd_flags = O_RDWR | O_CLOEXEC },
+		.extra = { ~0ULL, ~0ULL, ~0ULL } };
+	int devnull, ret, fd;
+
+	ret = heap_alloc_raw(hfd, _IOWR('H', 1, struct dma_heap_allocation_data), &data);
+	tap_ok(ret == -EINVAL, "%s: unknown ioctl number -> EINVAL (%d)", heap, ret);
+
+	data = (struct dma_heap_allocation_data){ .len = PAGE, .fd = 3 };
+	ret = heap_alloc_raw(hfd, DMA_HEAP_IOCTL_ALLOC, &data);
+	tap_ok(ret == -EINVAL, "%s: nonzero input fd -> EINVAL (%d)", heap, ret);
+
+	data = (struct dma_heap_allocation_data){ .len = PAGE, .fd_flags = O_NONBLOCK };
+	ret = heap_alloc_raw(hfd, DMA_HEAP_IOCTL_ALLOC, &data);
+	tap_ok(ret == -EINVAL, "%s: fd_flags O_NONBLOCK -> EINVAL (%d)", heap, ret);
+
+	data = (struct dma_heap_allocation_data){ .len = PAGE, .heap_flags = 1 };
+	ret = heap_alloc_raw(hfd, DMA_HEAP_IOCTL_ALLOC, &data);
+	tap_ok(ret == -EINVAL, "%s: nonzero heap_flags -> EINVAL (%d)", heap, ret);
+
+	ret = heap_alloc(hfd, 0, O_RDWR);
+	tap_ok(ret == -EINVAL, "%s: len 0 -> EINVAL (%d)", heap, ret);
+
+	ret = heap_alloc(hfd, UINT64_MAX, O_RDWR);
+	tap_ok(ret == -EINVAL, "%s: len that page-aligns to 0 -> EINVAL (%d)", heap, ret);
+
+	ret = heap_alloc_raw(hfd, DMA_HEAP_IOCTL_ALLOC, NULL);
+	tap_ok(ret == -EFAULT, "%s: NULL argument -> EFAULT (%d)", heap, ret);
+
+	ret = heap_alloc_raw(hfd, _IO('H', 0), NULL);
+	tap_ok(ret == -EINVAL, "%s: argument-less command 0 -> EINVAL, len 0 (%d)", heap, ret);
+
+	ret = heap_alloc_raw(hfd, _IOWR('H', 0, older), &older);
+	tap_ok(ret == 0 && older.fd > 0, "%s: older 16-byte struct allocates (%d)", heap, ret);
+	if (!ret)
+		close(older.fd);
+
+	ret = heap_alloc_raw(hfd, _IOWR('H', 0, newer), &newer);
+	tap_ok(ret == 0 && newer.d.fd > 0, "%s: newer 48-byte struct allocates (%d)", heap, ret);
+	if (!ret)
+		close(newer.d.fd);
+
+	devnull = open("/dev/null", O_RDWR);
+	data = (struct dma_heap_allocation_data){ .len = PAGE };
+	ret = heap_alloc_raw(devnull, DMA_HEAP_IOCTL_ALLOC, &data);
+	tap_ok(ret == -ENOTTY, "%s: DMA_HEAP_IOCTL_ALLOC on a non-heap fd -> ENOTTY (%d)", heap, ret);
+	close(devnull);
+
+	fd = heap_alloc(hfd, PAGE, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		tap_ok(p == MAP_FAILED && errno == EACCES,
+		       "%s: writable mmap of an O_RDONLY buffer -> EACCES", heap);
+		if (p != MAP_FAILED)
+			munmap(p, PAGE);
+		close(fd);
+	} else {
+		tap_ok(false, "%s: O_RDONLY allocation failed (%d)", heap, fd);
+	}
+}
+
+static void test_sizes_and_mmap(const char *heap, int hfd)
+{
+	static const struct { uint64_t len, size; } sizes[] = {
+		{ 1, PAGE }, { PAGE - 1, PAGE }, { PAGE + 1, 2 * PAGE },
+	};
+	struct dma_buf_sync sync;
+	unsigned char *p, *q;
+	int fd, ret;
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		fd = heap_alloc(hfd, sizes[i].len, O_RDWR | O_CLOEXEC);
+		off_t size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+
+		tap_ok(fd >= 0 && size == (off_t)sizes[i].size,
+		       "%s: len %" PRIu64 " gives a %" PRIu64 "-byte buffer (got %lld)",
+		       heap, sizes[i].len, sizes[i].size, (long long)size);
+		if (fd >= 0)
+			close(fd);
+	}
+
+	fd = heap_alloc(hfd, 4 * PAGE, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		tap_ok(false, "%s: 16 KiB allocation (%d)", heap, fd);
+		return;
+	}
+	tap_ok(fdinfo_has(fd, "exp_name", heap), "%s: fdinfo names the heap as exporter", heap);
+
+	p = mmap(NULL, 5 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	tap_ok(p == MAP_FAILED && errno == EINVAL, "%s: mmap past the end -> EINVAL", heap);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 4 * PAGE);
+	tap_ok(p == MAP_FAILED && errno == EINVAL, "%s: mmap at an offset past the end -> EINVAL", heap);
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	tap_ok(p == MAP_FAILED && errno == EINVAL, "%s: private mmap -> EINVAL", heap);
+
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	q = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 2 * PAGE);
+	if (p != MAP_FAILED && q != MAP_FAILED) {
+		sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE;
+		ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+		for (i = 0; i < 4; i++)
+			memset(p + i * PAGE, 0x10 + (int)i, PAGE);
+		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE;
+		ret |= ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+		tap_ok(ret == 0, "%s: CPU write access sync", heap);
+		tap_ok(q[0] == 0x12 && q[PAGE - 1] == 0x12,
+		       "%s: a mapping at page offset 2 sees page 2 (0x%02x)", heap, q[0]);
+	} else {
+		tap_ok(false, "%s: shared mmap failed: %s", heap, strerror(errno));
+		tap_ok(false, "%s: mmap at an offset", heap);
+	}
+	if (p != MAP_FAILED)
+		munmap(p, 4 * PAGE);
+	if (q != MAP_FAILED)
+		munmap(q, PAGE);
+	sync.flags = DMA_BUF_SYNC_START | 0x40;
+	ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	tap_ok(ret < 0 && errno == EINVAL, "%s: sync with bad flags -> EINVAL", heap);
+	close(fd);
+}
+
+static void test_too_big(const char *heap, int hfd)
+{
+	struct sysinfo si;
+	long long failures = read_stat(heap, "failures");
+	uint64_t len;
+	int fd;
+
+	sysinfo(&si);
+	len = (uint64_t)si.totalram * si.mem_unit * 2;
+	fd = heap_alloc(hfd, len, O_RDWR | O_CLOEXEC);
+	tap_ok(fd == -ENOMEM, "%s: twice the RAM (%" PRIu64 " MiB) -> ENOMEM (%d)", heap,
+	       len / MiB, fd);
+	if (fd >= 0)
+		close(fd);
+	tap_ok(read_stat(heap, "failures") == failures + 1,
+	       "%s: the failure is counted in stats/failures", heap);
+}
+
+static void test_stats(const char *heap, int hfd)
+{
+	long long bytes = read_stat(heap, "bytes");
+	long long buffers = read_stat(heap, "buffers");
+	long long allocs = read_stat(heap, "allocations");
+	int fds[3], i, ok = 1;
+
+	for (i = 0; i < 3; i++)
+		ok &= (fds[i] = heap_alloc(hfd, MiB, O_RDWR | O_CLOEXEC)) >= 0;
+	tap_ok(ok && read_stat(heap, "bytes") == bytes + 3 * (long long)MiB &&
+	       read_stat(heap, "buffers") == buffers + 3 &&
+	       read_stat(heap, "allocations") == allocs + 3 &&
+	       read_stat(heap, "peak_bytes") >= bytes + 3 * (long long)MiB,
+	       "%s: stats count 3 live 1 MiB buffers", heap);
+	for (i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	tap_ok(read_stat(heap, "bytes") == bytes && read_stat(heap, "buffers") == buffers,
+	       "%s: stats drop back when they are freed", heap);
+}
+
+/* Dirty buffers, free them, allocate again: every byte must be zero. */
+static void test_zeroed_after_reuse(const char *heap, int hfd, size_t size, int count)
+{
+	int fds[16], i, bad = -1;
+	size_t j;
+
+	for (int round = 0; round < 2; round++) {
+		for (i = 0; i < count; i++) {
+			unsigned char *p;
+
+			fds[i] = heap_alloc(hfd, size, O_RDWR | O_CLOEXEC);
+			if (fds[i] < 0) {
+				tap_ok(false, "%s: %zu KiB x %d allocation (%d)", heap,
+				       size / 1024, count, fds[i]);
+				while (--i >= 0)
+					close(fds[i]);
+				return;
+			}
+			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
+			if (p == MAP_FAILED)
+				continue;
+			if (round == 1)
+				for (j = 0; j < size && bad < 0; j++)
+					if (p[j])
+						bad = (int)j;
+			memset(p, 0xa5, size);
+			munmap(p, size);
+		}
+		for (i = 0; i < count; i++)
+			close(fds[i]);
+	}
+	tap_ok(bad < 0, "%s: %d re-allocated %zu KiB buffers are all zero (first bad byte %d)",
+	       heap, count, size / 1024, bad);
+}
+
+struct thread_arg {
+	int hfd;
+	int id;
+	int errors;
+};
+
+static void *alloc_thread(void *p)
+{
+	static const size_t sizes[] = { PAGE, 17 * PAGE, MiB, 3 * MiB };
+	struct thread_arg *arg = p;
+
+	for (int i = 0; i < 24; i++) {
+		size_t size = sizes[(i + arg->id) % 4];
+		int fd = heap_alloc(arg->hfd, size, O_RDWR | O_CLOEXEC);
+		unsigned char *m;
+
+		if (fd < 0) {
+			arg->errors++;
+			continue;
+		}
+		m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED) {
+			arg->errors++;
+		} else {
+			if (m[0] || m[size - 1])
+				arg->errors++;
+			memset(m, arg->id, size);
+			if (m[size / 2] != arg->id)
+				arg->errors++;
+			munmap(m, size);
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static void test_threads(const char *heap, int hfd)
+{
+	struct thread_arg args[8];
+	pthread_t threads[8];
+	int errors = 0, i;
+
+	for (i = 0; i < 8; i++) {
+		args[i] = (struct thread_arg){ .hfd = hfd, .id = i + 1 };
+		pthread_create(&threads[i], NULL, alloc_thread, &args[i]);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(threads[i], NULL);
+		errors += args[i].errors;
+	}
+	tap_ok(errors == 0, "%s: 8 threads x 24 allocations of 4 KiB..3 MiB, zeroed and private (%d errors)",
+	       heap, errors);
+}
+
+static long long mem_free_kib(void)
+{
+	char line[128];
+	long long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %lld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* A 1 GiB allocation in progress dies promptly with its process. */
+static void test_fatal_signal(const char *heap, const char *path)
+{
+	long long failures = read_stat(heap, "failures");
+	long long bytes = read_stat(heap, "bytes");
+	long long free0 = mem_free_kib();
+	struct timespec t0, t1;
+	int status = 0, in_alloc = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		int hfd = open(path, O_RDWR);
+		int fd = heap_alloc(hfd, 1024 * MiB, O_RDWR);
+
+		_exit(fd >= 0 ? 0 : 1);
+	}
+	/* The allocation is under way once 64 MiB of free memory are gone. */
+	while (!in_alloc) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			pid = -1;
+			break;
+		}
+		in_alloc = mem_free_kib() < free0 - 64 * 1024;
+		sched_yield();
+	}
+	if (pid < 0) {
+		tap_ok(false, "%s: the 1 GiB allocation ended (status 0x%x) before it could be killed",
+		       heap, status);
+		return;
+	}
+	{
+		char sp[64], sc[128] = "";
+		FILE *f;
+
+		snprintf(sp, sizeof(sp), "/proc/%d/syscall", pid);
+		f = fopen(sp, "r");
+		if (f) {
+			if (!fgets(sc, sizeof(sc), f))
+				sc[0] = 0;
+			sc[strcspn(sc, "\n")] = 0;
+			fclose(f);
+		}
+		tap_diag("%s: killing the child: MemFree %lld -> %lld MiB, allocations %lld, syscall %s",
+			 heap, free0 / 1024, mem_free_kib() / 1024, read_stat(heap, "allocations"), sc);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	tap_diag("%s: SIGKILL to reaped in %.3f s", heap,
+		 (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	tap_ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	       "%s: SIGKILL ends a process inside a 1 GiB allocation", heap);
+	tap_ok(read_stat(heap, "failures") == failures + 1 && read_stat(heap, "bytes") == bytes,
+	       "%s: the allocation was interrupted (failures %lld -> %lld) and nothing stays allocated (bytes %lld -> %lld)",
+	       heap, failures, read_stat(heap, "failures"), bytes, read_stat(heap, "bytes"));
+	tap_ok(mem_free_kib() > free0 - 64 * 1024,
+	       "%s: the interrupted allocation's pages are back (MemFree %lld -> %lld MiB)",
+	       heap, free0 / 1024, mem_free_kib() / 1024);
+}
+
+static int open_drm_by_name(const char *want)
+{
+	char path[64];
+
+	for (int i = 0; i < 16; i++) {
+		drmVersionPtr v;
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		if (v && !strcmp(v->name, want)) {
+			drmFreeVersion(v);
+			return fd;
+		}
+		drmFreeVersion(v);
+		close(fd);
+	}
+	return -1;
+}
+
+static void test_drm_import(const char *heap, int hfd, const char *driver)
+{
+	int dev = open_drm_by_name(driver);
+	uint32_t handle = 0, fb = 0;
+	int fd, ret;
+
+	if (dev < 0) {
+		tap_skip("PRIME import", "%s: no DRM device '%s' in this kernel", heap, driver);
+		return;
+	}
+	fd = heap_alloc(hfd, 256 * 256 * 4, O_RDWR | O_CLOEXEC);
+	ret = fd >= 0 ? drmPrimeFDToHandle(dev, fd, &handle) : fd;
+	tap_ok(ret == 0 && handle, "%s: buffer imported into %s by PRIME (%d)", heap, driver, ret);
+	if (!strcmp(driver, "vkms") && !ret) {
+		uint32_t handles[4] = { handle }, pitches[4] = { 256 * 4 }, offsets[4] = { 0 };
+
+		ret = drmModeAddFB2(dev, 256, 256, DRM_FORMAT_XRGB8888, handles, pitches,
+				    offsets, &fb, 0);
+		tap_ok(ret == 0, "%s: vkms makes a framebuffer of it (%d)", heap, ret);
+		if (!ret)
+			drmModeRmFB(dev, fb);
+	}
+	if (handle)
+		drmCloseBufferHandle(dev, handle);
+	if (fd >= 0)
+		close(fd);
+	close(dev);
+}
+
+static void test_v4l2_contiguity(int system_fd, int cma_fd)
+{
+	static const char *cams[] = { "vivid-000-vid-cap", "vivid-001-vid-cap" };
+	/* 1280x720 XRGB is 3.5 MiB: more than one system-heap chunk. */
+	size_t size = 1280 * 720 * 4;
+	int sys_buf, cma_buf, ret;
+
+	for (int c = 0; c < 2; c++) {
+		int cam = v4l2_open_by_name(cams[c]);
+
+		if (cam < 0) {
+			tap_skip("V4L2 DMABUF import", "no V4L2 device '%s'", cams[c]);
+			continue;
+		}
+		sys_buf = system_fd >= 0 ? heap_alloc(system_fd, size, O_RDWR | O_CLOEXEC) : -1;
+		cma_buf = cma_fd >= 0 ? heap_alloc(cma_fd, size, O_RDWR | O_CLOEXEC) : -1;
+		if (cma_buf >= 0) {
+			ret = v4l2_queue_dmabuf(cam, 1280, 720, cma_buf);
+			tap_ok(ret == 0, "%s accepts a CMA-heap buffer by DMABUF import (%s)",
+			       cams[c], strerror(-ret));
+		} else {
+			tap_skip("CMA buffer into V4L2", "no CMA heap");
+		}
+		if (sys_buf >= 0) {
+			ret = v4l2_queue_dmabuf(cam, 1280, 720, sys_buf);
+			if (c == 0)
+				tap_ok(ret == 0, "%s (vmalloc) accepts a system-heap buffer (%s)",
+				       cams[c], strerror(-ret));
+			else
+				tap_ok(ret < 0, "%s (dma-contig) refuses a non-contiguous system-heap buffer (%s)",
+				       cams[c], strerror(-ret));
+		}
+		if (sys_buf >= 0)
+			close(sys_buf);
+		if (cma_buf >= 0)
+			close(cma_buf);
+		close(cam);
+	}
+}
+
+int main(void)
+{
+	int system_fd = -1, cma_fd = -1;
+	struct dirent *e;
+	DIR *d;
+
+	d = opendir("/dev/dma_heap");
+	if (!tap_ok(d != NULL, "/dev/dma_heap exists (the modules are loaded)"))
+		return tap_done();
+	while ((e = readdir(d))) {
+		char path[300];
+		int hfd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s", e->d_name);
+		hfd = open(path, O_RDWR | O_CLOEXEC);
+		if (!tap_ok(hfd >= 0, "open %s", path))
+			continue;
+		tap_diag("heap %s", e->d_name);
+		test_bad_input(e->d_name, hfd);
+		test_sizes_and_mmap(e->d_name, hfd);
+		test_too_big(e->d_name, hfd);
+		test_stats(e->d_name, hfd);
+		test_zeroed_after_reuse(e->d_name, hfd, 64 * 1024, 16);
+		test_zeroed_after_reuse(e->d_name, hfd, MiB, 8);
+		test_zeroed_after_reuse(e->d_name, hfd, 8 * MiB, 4);
+		test_threads(e->d_name, hfd);
+		test_drm_import(e->d_name, hfd, "vgem");
+		test_drm_import(e->d_name, hfd, "vkms");
+		if (!strcmp(e->d_name, "system")) {
+			test_fatal_signal(e->d_name, path);
+			system_fd = hfd;
+		} else if (!strcmp(e->d_name, "default_cma_region")) {
+			cma_fd = hfd;
+		} else {
+			close(hfd);
+		}
+	}
+	closedir(d);
+	test_v4l2_contiguity(system_fd, cma_fd);
+	if (system_fd >= 0)
+		close(system_fd);
+	if (cma_fd >= 0)
+		close(cma_fd);
+	return tap_done();
+}

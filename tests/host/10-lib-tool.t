@@ -1,0 +1,81 @@
+#!/bin/bash
+# The dmaheap tool on the host, where no heap exists: help, exit statuses,
+# bad input, and the messages that say what to do. Heaps are faked with
+# DMAHEAP_TEST_HEAP_DIR (a directory of plain files, for tests only).
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${DMAHEAP_BUILD:-$top/build}
+tool=$build/tools/dmaheap
+n=0 failed=0
+ok() { # ok COND-STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
+}
+# run EXPECTED-STATUS PATTERN DESCRIPTION -- COMMAND...: status and output (stdout+stderr)
+run() {
+	local want=$1 pattern=$2 desc=$3 out rc
+	shift 4
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = "$want" ] && { [ -z "$pattern" ] || grep -qE -- "$pattern" <<<"$out"; }; then
+		ok 0 "$desc"
+	else
+		ok 1 "$desc"
+		echo "# exit $rc (wanted $want), output:"
+		sed 's/^/#   /' <<<"$out" | head -n 20
+	fi
+}
+json_ok() { python3 -c 'import json, sys; json.load(sys.stdin)'; }
+
+echo "1..27"
+if [ ! -x "$tool" ]; then
+	for i in $(seq 27); do echo "not ok $i - $tool is not built (ninja -C build)"; done
+	exit 1
+fi
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p "$scratch/heaps"
+: >"$scratch/heaps/system"
+: >"$scratch/heaps/linux,cma"
+
+run 0 "Commands:" "dmaheap --help" -- "$tool" --help
+for c in list alloc info bench; do
+	run 0 "^usage: dmaheap $c" "dmaheap $c --help" -- "$tool" $c --help
+done
+run 2 "no command given" "no command: exit 2" -- "$tool"
+run 2 "unknown command 'frob'" "unknown command: exit 2" -- "$tool" frob
+run 2 "size 0: a buffer needs" "alloc --size 0: exit 2" -- "$tool" alloc --heap system --size 0
+run 2 "unknown suffix" "alloc --size 12Q: exit 2" -- "$tool" alloc --heap system --size 12Q
+run 2 "is required" "alloc without --size: exit 2" -- "$tool" alloc --heap system
+run 2 "exactly one of --heap" "alloc with --heap and --usage: exit 2" -- "$tool" alloc --heap system --usage cpu --size 4K
+run 2 "unknown usage 'display'" "alloc --usage display: exit 2, usages listed" -- "$tool" alloc --usage display --size 4K
+run 2 "bad option" "an unknown option: exit 2" -- "$tool" list --frob
+run 1 "no heap for usage 'scanout': tried default_cma_region, linux,cma, reserved, system; .* load the dmaheap kernel modules" \
+	"no heaps at all: exit 1, says what was tried and to load the modules" -- \
+	env DMAHEAP_TEST_HEAP_DIR="$scratch/none" "$tool" alloc --usage scanout --size 8M
+run 1 "no heap 'nope' in .*heaps present: linux,cma, system" \
+	"an unknown heap: exit 1, the heaps present listed" -- \
+	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" alloc --heap nope --size 4K
+run 1 "allocating 4 KiB from heap 'linux,cma'.*not a dma-heap node" \
+	"scanout picks linux,cma; a node that is no heap fails with a message" -- \
+	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" alloc --usage scanout --size 4K
+run 1 "DMAHEAP_HEAPS: unknown usage 'bogus'" "a malformed DMAHEAP_HEAPS: exit 1, named" -- \
+	env DMAHEAP_HEAPS="bogus=system" "$tool" alloc --usage cpu --size 4K
+run 1 "tried mine, udmabuf; " "DMAHEAP_HEAPS and the udmabuf fallback are tried in order" -- \
+	env DMAHEAP_HEAPS="cpu=mine" DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" \
+	DMAHEAP_TEST_UDMABUF="$scratch/none" "$tool" alloc --usage cpu --size 4K --udmabuf-fallback
+run 0 "load the dmaheap kernel modules" "list with no heaps: exit 0, says to load the modules" -- \
+	env DMAHEAP_TEST_HEAP_DIR="$scratch/none" "$tool" list
+run 0 "^linux,cma .*yes\?" "list shows fake heaps, contiguity guessed from the name" -- \
+	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" list
+DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" list --json | json_ok
+ok $? "list --json is JSON"
+run 0 "holds no dma-buf fds" "info --self" -- "$tool" info --self
+run 2 "not a process id" "info with a bad pid: exit 2" -- "$tool" info 12x
+run 1 "no process 2147483647" "info for no such process: exit 1" -- "$tool" info 2147483647
+run 0 "^4 KiB +memset +3 " "bench measures memset without heaps" -- \
+	env DMAHEAP_TEST_HEAP_DIR="$scratch/none" "$tool" bench --sizes 4K --iterations 3 --no-udmabuf
+DMAHEAP_TEST_HEAP_DIR="$scratch/none" "$tool" bench --sizes 4K,64K --iterations 3 --json 2>/dev/null | json_ok
+ok $? "bench --json is JSON"
+run 2 "at least one byte" "bench --sizes 4K,0: exit 2" -- "$tool" bench --sizes 4K,0
+exit $failed
