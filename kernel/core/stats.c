@@ -46,29 +46,42 @@ s64 dma_heap_stats_live_buffers(struct dma_heap_stats *stats)
 	return atomic64_read(&stats->buffers);
 }
 
-#define DMA_HEAP_STAT_ATTR(field)					\
-static ssize_t field##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	struct dma_heap_stats *stats =					\
-		dma_heap_stats_of(dev_get_drvdata(dev));		\
-									\
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&stats->field));	\
-}									\
-static DEVICE_ATTR_RO(field)
+/* One read-only sysfs file per counter: the attribute knows its offset. */
+struct dma_heap_stat_attr {
+	struct device_attribute attr;
+	size_t offset;
+};
 
-DMA_HEAP_STAT_ATTR(bytes);
-DMA_HEAP_STAT_ATTR(buffers);
-DMA_HEAP_STAT_ATTR(peak_bytes);
-DMA_HEAP_STAT_ATTR(allocations);
-DMA_HEAP_STAT_ATTR(failures);
+static ssize_t dma_heap_stat_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	struct dma_heap_stat_attr *sa =
+		container_of(attr, struct dma_heap_stat_attr, attr);
+	struct dma_heap_stats *stats = dma_heap_stats_of(dev_get_drvdata(dev));
+	atomic64_t *counter = (void *)stats + sa->offset;
+
+	return sysfs_emit(buf, "%lld\n", atomic64_read(counter));
+}
+
+static struct dma_heap_stat_attr dma_heap_stat_attrs[] = {
+	{ __ATTR(bytes, 0444, dma_heap_stat_show, NULL),
+	  offsetof(struct dma_heap_stats, bytes) },
+	{ __ATTR(buffers, 0444, dma_heap_stat_show, NULL),
+	  offsetof(struct dma_heap_stats, buffers) },
+	{ __ATTR(peak_bytes, 0444, dma_heap_stat_show, NULL),
+	  offsetof(struct dma_heap_stats, peak_bytes) },
+	{ __ATTR(allocations, 0444, dma_heap_stat_show, NULL),
+	  offsetof(struct dma_heap_stats, allocations) },
+	{ __ATTR(failures, 0444, dma_heap_stat_show, NULL),
+	  offsetof(struct dma_heap_stats, failures) },
+};
 
 static struct attribute *dma_heap_stats_attrs[] = {
-	&dev_attr_bytes.attr,
-	&dev_attr_buffers.attr,
-	&dev_attr_peak_bytes.attr,
-	&dev_attr_allocations.attr,
-	&dev_attr_failures.attr,
+	&dma_heap_stat_attrs[0].attr.attr,
+	&dma_heap_stat_attrs[1].attr.attr,
+	&dma_heap_stat_attrs[2].attr.attr,
+	&dma_heap_stat_attrs[3].attr.attr,
+	&dma_heap_stat_attrs[4].attr.attr,
 	NULL,
 };
 

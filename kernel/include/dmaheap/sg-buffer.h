@@ -30,7 +30,7 @@ struct dma_heap;
  */
 struct dma_heap_sg_buffer {
 	struct dma_heap *heap;
-	struct mutex lock;
+	struct mutex lock; /* attachments, vmap_cnt, vaddr */
 	struct list_head attachments;
 	struct sg_table table;
 	size_t len;
