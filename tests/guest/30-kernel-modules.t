@@ -2,7 +2,7 @@
 # Module lifetimes: a live buffer or an open heap node pins the heap module,
 # unloading is refused while either exists, and 100 load/unload cycles work
 # (kmemleak, checked by the test bed at the end of the run, sees no leak).
-mods=$DMAHEAP_BUILD/kernel/$(uname -r)
+mods=$DMAHEAP_MODULES
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 heaps=(system_heap)

@@ -13,14 +13,32 @@ die() {
 	exit 1
 }
 
-# The cache key of the test kernel: source package version + fragment hash.
-test_kernel_dir() {
-	local ver hash
+# The config fragment of a kernel built from source: "test" is
+# tests/vm/test-kernel.config; "bench" is the same without the correctness
+# checkers (KASAN, lockdep, kmemleak, DMA-API debug), for benchmark figures.
+kernel_fragment() {
+	case "$1" in
+	test) cat "$TEST_KERNEL_FRAGMENT" ;;
+	bench)
+		sed '/^# --- added by dmaheap: correctness checkers/,$d' "$TEST_KERNEL_FRAGMENT"
+		printf '# CONFIG_SLOB is not set\nCONFIG_SLUB=y\n'
+		;;
+	esac
+}
+
+# The cache key of a kernel built from source: source package version +
+# fragment hash.
+source_kernel_dir() {
+	local kind=$1 ver hash
 	ver=$(dpkg-query -W -f='${Version}' "$LINUX_SOURCE_PKG" 2>/dev/null) ||
 		die "$LINUX_SOURCE_PKG is not installed (apt-get install $LINUX_SOURCE_PKG)"
-	hash=$( (cat "$TEST_KERNEL_FRAGMENT"; echo "recipe $TEST_KERNEL_RECIPE") |
+	hash=$( (kernel_fragment "$kind"; echo "recipe $TEST_KERNEL_RECIPE") |
 		sha256sum | cut -c1-12)
-	echo "$DMAHEAP_CACHE/test-kernel-$ver-$hash"
+	echo "$DMAHEAP_CACHE/$kind-kernel-$ver-$hash"
+}
+
+test_kernel_dir() {
+	source_kernel_dir test
 }
 
 # Debian's stock kernel: the version the linux-image-amd64 meta-package points at.
