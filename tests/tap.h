@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A minimal TAP producer for dmaheap's C tests: tap_ok(cond, fmt, ...) prints
- * "ok N - ..." or "not ok N - ...", tap_skip() prints a SKIP with its reason,
- * tap_done() prints the plan and returns the exit status.
+ * A minimal TAP producer for dmaheap's C tests, on the host and in the guest:
+ * tap_plan(n) up front or tap_done() at the end prints the plan;
+ * tap_ok(cond, fmt, ...) prints "ok N - ..." or "not ok N - ...";
+ * tap_skip(reason, fmt, ...) an "ok N - ... # SKIP reason"; tap_diag() a comment.
+ * tap_done() returns the exit status: 0 when every case passed.
  */
 #ifndef DMAHEAP_TESTS_TAP_H
 #define DMAHEAP_TESTS_TAP_H
@@ -11,35 +13,43 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-static int tap_count;
-static int tap_failures;
+static int tap_count, tap_failed;
+static bool tap_planned;
+
+__attribute__((unused))
+static void tap_plan(int n)
+{
+	printf("1..%d\n", n);
+	fflush(stdout);
+	tap_planned = true;
+}
 
 __attribute__((format(printf, 2, 3), unused))
-static bool tap_ok(bool cond, const char *fmt, ...)
+static bool tap_ok(bool pass, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%sok %d - ", cond ? "" : "not ", ++tap_count);
+	printf("%sok %d - ", pass ? "" : "not ", ++tap_count);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
-	if (!cond)
-		tap_failures++;
-	return cond;
+	if (!pass)
+		tap_failed++;
+	return pass;
 }
 
 __attribute__((format(printf, 2, 3), unused))
-static void tap_skip(const char *what, const char *why_fmt, ...)
+static void tap_skip(const char *reason, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("ok %d - %s # SKIP ", ++tap_count, what);
-	va_start(ap, why_fmt);
-	vprintf(why_fmt, ap);
+	printf("ok %d - ", ++tap_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
 	va_end(ap);
-	printf("\n");
+	printf(" # SKIP %s\n", reason);
 	fflush(stdout);
 }
 
@@ -59,8 +69,10 @@ static void tap_diag(const char *fmt, ...)
 __attribute__((unused))
 static int tap_done(void)
 {
-	printf("1..%d\n", tap_count);
-	return tap_failures ? 1 : 0;
+	if (!tap_planned)
+		printf("1..%d\n", tap_count);
+	fflush(stdout);
+	return tap_failed ? 1 : 0;
 }
 
-#endif
+#endif /* DMAHEAP_TESTS_TAP_H */

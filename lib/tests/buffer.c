@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include <dmaheap/dmaheap.h>
-#include "tap.h"
+#include "../../tests/tap.h"
 
 static const char sample[] =
 	"\nDma-buf Objects:\n"

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include <dmaheap/dmaheap.h>
-#include "tap.h"
+#include "../../tests/tap.h"
 
 struct expect {
 	uint32_t fourcc;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include <dmaheap/dmaheap.h>
-#include "tap.h"
+#include "../../tests/tap.h"
 
 static char top[] = "/tmp/dmaheap-policy-XXXXXX";
 static char heap_dir[256], sysfs_dir[256], fake_udmabuf[256];

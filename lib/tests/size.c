@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include <dmaheap/dmaheap.h>
-#include "tap.h"
+#include "../../tests/tap.h"
 
 static const struct {
 	const char *text;

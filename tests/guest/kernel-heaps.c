@@ -445,7 +445,7 @@ static void test_drm_import(const char *heap, int hfd, const char *driver)
 	int fd, ret;
 
 	if (dev < 0) {
-		tap_skip("PRIME import", "%s: no DRM device '%s' in this kernel", heap, driver);
+		tap_skip("no such DRM device in this kernel", "%s: PRIME import into %s", heap, driver);
 		return;
 	}
 	fd = heap_alloc(hfd, 256 * 256 * 4, O_RDWR | O_CLOEXEC);
@@ -478,7 +478,7 @@ static void test_v4l2_contiguity(int system_fd, int cma_fd)
 		int cam = v4l2_open_by_name(cams[c]);
 
 		if (cam < 0) {
-			tap_skip("V4L2 DMABUF import", "no V4L2 device '%s'", cams[c]);
+			tap_skip("no such V4L2 device", "DMABUF import into %s", cams[c]);
 			continue;
 		}
 		sys_buf = system_fd >= 0 ? heap_alloc(system_fd, size, O_RDWR | O_CLOEXEC) : -1;
@@ -488,7 +488,7 @@ static void test_v4l2_contiguity(int system_fd, int cma_fd)
 			tap_ok(ret == 0, "%s accepts a CMA-heap buffer by DMABUF import (%s)",
 			       cams[c], strerror(-ret));
 		} else {
-			tap_skip("CMA buffer into V4L2", "no CMA heap");
+			tap_skip("no CMA heap", "CMA buffer into %s", cams[c]);
 		}
 		if (sys_buf >= 0) {
 			ret = v4l2_queue_dmabuf(cam, 1280, 720, sys_buf);

@@ -17,7 +17,7 @@
 #include <xf86drm.h>
 
 #include <dmaheap/dmaheap.h>
-#include "../tap.h"
+#include "../../../tests/tap.h"
 
 #define MiB (1024 * 1024)
 
