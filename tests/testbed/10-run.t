@@ -19,14 +19,14 @@ check $([ $rc = 2 ] && echo 0 || echo 1) "run refuses an unknown kernel (got $rc
 for k in test stock; do
 	stamp=$top/build/testbed-$k-$$
 	rm -f "$stamp"
-	"$run" --kernel=$k --timeout=300 -- sh -c "echo written-in-guest > $stamp"; rc=$?
+	"$run" --kernel=$k --timeout=300 --mem=512M -- sh -c "echo written-in-guest > $stamp"; rc=$?
 	check $rc "$k kernel: 'true' exits 0 (got $rc)"
 	check $([ "$(cat "$stamp" 2>/dev/null)" = written-in-guest ] && echo 0 || echo 1) \
 		"$k kernel: a file written under build/ in the guest is on the host"
 	rm -f "$stamp"
-	"$run" --kernel=$k --timeout=300 -- false 2>/dev/null; rc=$?
+	"$run" --kernel=$k --timeout=300 --mem=512M -- false 2>/dev/null; rc=$?
 	check $([ $rc != 0 ] && echo 0 || echo 1) "$k kernel: 'false' exits non-zero (got $rc)"
-	msg=$("$run" --kernel=$k --timeout=300 -- sh -c 'echo c > /proc/sysrq-trigger' 2>&1); rc=$?
+	msg=$("$run" --kernel=$k --timeout=300 --mem=512M -- sh -c 'echo c > /proc/sysrq-trigger' 2>&1); rc=$?
 	check $([ $rc != 0 ] && echo 0 || echo 1) "$k kernel: a kernel crash exits non-zero (got $rc)"
 	echo "$msg" | sed 's/^/# /'
 	check $(grep -q 'crashed.*Kernel panic\|Kernel panic' <<<"$msg" && grep -q 'console log:' <<<"$msg" && echo 0 || echo 1) \
