@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GstDmaHeapBufferPool: libdmaheap's layout in GstVideoMeta, one dma-buf per
+ * frame or per plane, stride alignment, GstVideoAlignment padding, buffers
+ * recycled with their memories, formats it cannot lay out refused.
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+#include <dmaheap/dmaheap.h>
+
+#include "gstdmaheapallocator.h"
+#include "gstdmaheapbufferpool.h"
+
+static GstBufferPool *
+make_pool (const gchar * caps_str, guint stride_align, gboolean per_plane,
+    GstVideoAlignment * align, guint min, guint max)
+{
+  GstAllocator *alloc = gst_dmaheap_allocator_new ("system",
+      GST_DMAHEAP_USAGE_CPU);
+  GstBufferPool *pool = gst_dmaheap_buffer_pool_new (alloc);
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = gst_caps_from_string (caps_str);
+
+  gst_buffer_pool_config_set_params (config, caps, 0, min, max);
+  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_dmaheap_buffer_pool_config_set_stride_align (config, stride_align);
+  if (per_plane)
+    gst_buffer_pool_config_add_option (config,
+        GST_BUFFER_POOL_OPTION_DMAHEAP_PER_PLANE_MEMORY);
+  if (align) {
+    gst_buffer_pool_config_add_option (config,
+        GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT);
+    gst_buffer_pool_config_set_video_alignment (config, align);
+  }
+  gst_caps_unref (caps);
+  gst_object_unref (alloc);
+  if (!gst_buffer_pool_set_config (pool, config)) {
+    gst_object_unref (pool);
+    return NULL;
+  }
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  return pool;
+}
+
+static void
+free_pool (GstBufferPool * pool)
+{
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+}
+
+static void
+check_exporter (GstMemory * mem, const gchar * heap)
+{
+  struct dmaheap_buf_desc desc;
+
+  fail_unless (gst_is_dmabuf_memory (mem));
+  fail_unless (dmaheap_describe (gst_dmabuf_memory_get_fd (mem), &desc) == 0,
+      "%s", dmaheap_last_error ());
+  fail_unless_equals_string (desc.exporter, heap);
+}
+
+GST_START_TEST (test_nv12_one_dmabuf)
+{
+  GstBufferPool *pool = make_pool ("video/x-raw,format=NV12,width=322,"
+      "height=242,framerate=30/1", 0, FALSE, NULL, 2, 0);
+  struct dmaheap_layout layout;
+  GstVideoMeta *meta;
+  GstBuffer *buf;
+
+  fail_unless (pool != NULL);
+  fail_unless (dmaheap_layout_compute (DRM_FORMAT_NV12, 322, 242, 1, 0,
+          &layout) == 0);
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_buffer_n_memory (buf), 1);
+  check_exporter (gst_buffer_peek_memory (buf, 0), "system");
+  fail_unless_equals_int (gst_buffer_get_size (buf), layout.size);
+  meta = gst_buffer_get_video_meta (buf);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->n_planes, 2);
+  for (guint i = 0; i < 2; i++) {
+    fail_unless_equals_int (meta->offset[i], layout.offset[i]);
+    fail_unless_equals_int (meta->stride[i], layout.stride[i]);
+  }
+  gst_buffer_unref (buf);
+  free_pool (pool);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_i420_per_plane)
+{
+  GstBufferPool *pool = make_pool ("video/x-raw,format=I420,width=64,"
+      "height=48,framerate=30/1", 0, TRUE, NULL, 1, 0);
+  struct dmaheap_layout layout;
+  GstVideoFrame frame;
+  GstVideoInfo info;
+  GstVideoMeta *meta;
+  GstBuffer *buf;
+
+  fail_unless (pool != NULL);
+  fail_unless (dmaheap_layout_compute (DRM_FORMAT_YUV420, 64, 48, 1, 0,
+          &layout) == 0);
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_buffer_n_memory (buf), 3);
+  meta = gst_buffer_get_video_meta (buf);
+  for (guint i = 0; i < 3; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buf, i);
+
+    check_exporter (mem, "system");
+    fail_unless_equals_int (gst_memory_get_sizes (mem, NULL, NULL),
+        layout.plane_size[i]);
+    /* meta offsets count across memories */
+    fail_unless_equals_int (meta->offset[i], layout.offset[i]);
+    fail_unless_equals_int (meta->stride[i], layout.stride[i]);
+  }
+  /* a GstVideoFrame finds each plane in its own memory */
+  fail_unless (gst_dmaheap_buffer_pool_get_video_info (GST_DMAHEAP_BUFFER_POOL
+          (pool), &info));
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
+  memset (GST_VIDEO_FRAME_PLANE_DATA (&frame, 2), 0x80,
+      GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 2) * 24);
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+  free_pool (pool);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_stride_align)
+{
+  GstBufferPool *pool = make_pool ("video/x-raw,format=BGRx,width=100,"
+      "height=10,framerate=30/1", 256, FALSE, NULL, 1, 0);
+  GstBuffer *buf;
+
+  fail_unless (pool != NULL);
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_buffer_get_video_meta (buf)->stride[0], 512);
+  fail_unless_equals_int (gst_buffer_get_size (buf), 512 * 10);
+  gst_buffer_unref (buf);
+  free_pool (pool);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_video_alignment)
+{
+  GstVideoAlignment align;
+  GstBufferPool *pool;
+  struct dmaheap_layout layout;
+  GstVideoMeta *meta;
+  GstBuffer *buf;
+
+  gst_video_alignment_reset (&align);
+  align.padding_top = 2;
+  align.padding_left = 4;
+  align.padding_bottom = 6;
+  align.stride_align[0] = 63;
+  align.stride_align[1] = 63;
+  pool = make_pool ("video/x-raw,format=NV12,width=100,height=20,"
+      "framerate=30/1", 0, FALSE, &align, 1, 0);
+  fail_unless (pool != NULL);
+  fail_unless (dmaheap_layout_compute (DRM_FORMAT_NV12, 104, 28, 64, 0,
+          &layout) == 0);
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  meta = gst_buffer_get_video_meta (buf);
+  fail_unless_equals_int (meta->width, 100);
+  fail_unless_equals_int (meta->height, 20);
+  fail_unless_equals_int (meta->stride[0], 128);
+  fail_unless_equals_int (meta->stride[0] % 64, 0);
+  fail_unless_equals_int (meta->offset[0], 2 * layout.stride[0] + 4);
+  fail_unless_equals_int (meta->offset[1], layout.offset[1] +
+      1 * layout.stride[1] + 4);
+  fail_unless_equals_int (gst_buffer_get_size (buf), layout.size);
+  gst_buffer_unref (buf);
+  free_pool (pool);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_recycled_with_memories)
+{
+  GstBufferPool *pool = make_pool ("video/x-raw,format=BGRx,width=64,"
+      "height=64,framerate=30/1", 0, FALSE, NULL, 3, 3);
+  GstMemory *first[3];
+  GstBuffer *bufs[3];
+
+  fail_unless (pool != NULL);
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 3; i++)
+      fail_unless (gst_buffer_pool_acquire_buffer (pool, &bufs[i], NULL) ==
+          GST_FLOW_OK);
+    for (int i = 0; i < 3; i++) {
+      GstMemory *mem = gst_buffer_peek_memory (bufs[i], 0);
+
+      if (round == 0) {
+        first[i] = mem;
+      } else {
+        gboolean found = FALSE;
+        for (int j = 0; j < 3; j++)
+          found |= first[j] == mem;
+        fail_unless (found, "round %d: buffer %d has a new memory", round, i);
+      }
+    }
+    for (int i = 0; i < 3; i++)
+      gst_buffer_unref (bufs[i]);
+  }
+  free_pool (pool);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_refuses_unknown_format)
+{
+  fail_unless (make_pool ("video/x-raw,format=v210,width=64,height=64,"
+          "framerate=30/1", 0, FALSE, NULL, 1, 0) == NULL);
+  fail_unless (make_pool ("audio/x-raw,format=S16LE,rate=48000,channels=2",
+          0, FALSE, NULL, 1, 0) == NULL);
+}
+GST_END_TEST;
+
+static Suite *
+dmaheap_bufferpool_suite (void)
+{
+  Suite *s = suite_create ("dmaheap-bufferpool");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_nv12_one_dmabuf);
+  tcase_add_test (tc, test_i420_per_plane);
+  tcase_add_test (tc, test_stride_align);
+  tcase_add_test (tc, test_video_alignment);
+  tcase_add_test (tc, test_recycled_with_memories);
+  tcase_add_test (tc, test_refuses_unknown_format);
+  return s;
+}
+
+GST_CHECK_MAIN (dmaheap_bufferpool);
