@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "report.h"
+
+void report_init(struct report *r, const char *stage)
+{
+	memset(r, 0, sizeof(*r));
+	r->stage = stage;
+}
+
+int report_add(struct report *r, const char *role, int fd)
+{
+	struct report_buffer *b;
+
+	if (r->count == REPORT_MAX_BUFFERS)
+		return fail("report: more than %d buffers", REPORT_MAX_BUFFERS);
+	b = &r->bufs[r->count];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->role, sizeof(b->role), "%s", role);
+	b->fd = fd;
+	if (dmaheap_describe(fd, &b->desc))
+		return fail("report: describe %s: %s", role, dmaheap_last_error());
+	r->count++;
+	printf("%s: dma-buf inode %" PRIu64 ", heap %s, %" PRIu64 " bytes\n", role,
+	       b->desc.inode, b->desc.exporter, b->desc.size);
+	return 0;
+}
+
+static void add_device(struct report_buffer *b, const char *dev)
+{
+	for (unsigned int i = 0; i < b->num_devices; i++)
+		if (!strcmp(b->devices[i], dev))
+			return;
+	if (b->num_devices < REPORT_MAX_DEVICES)
+		snprintf(b->devices[b->num_devices++], sizeof(b->devices[0]), "%s", dev);
+}
+
+/* Mappings of a dma-buf show in /proc/self/maps as "/dmabuf:NAME" with its inode. */
+static void count_cpu_maps(struct report *r)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned int maps[REPORT_MAX_BUFFERS] = { 0 };
+	char line[512];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long inode;
+		char path[256] = "";
+
+		if (sscanf(line, "%*s %*s %*s %*s %llu %255s", &inode, path) < 2 ||
+		    strncmp(path, "/dmabuf", 7))
+			continue;
+		for (unsigned int i = 0; i < r->count; i++)
+			maps[i] += r->bufs[i].desc.inode == inode;
+	}
+	if (f)
+		fclose(f);
+	for (unsigned int i = 0; i < r->count; i++)
+		if (maps[i] > r->bufs[i].cpu_maps)
+			r->bufs[i].cpu_maps = maps[i];
+}
+
+void report_sample(struct report *r)
+{
+	struct dmaheap_bufinfo *info = dmaheap_bufinfo_read();
+
+	r->samples++;
+	count_cpu_maps(r);
+	if (!info) {
+		snprintf(r->bufinfo_error, sizeof(r->bufinfo_error), "%s", dmaheap_last_error());
+		return;
+	}
+	for (unsigned int i = 0; i < r->count; i++) {
+		const struct dmaheap_bufinfo_entry *e =
+			dmaheap_bufinfo_find(info, r->bufs[i].desc.inode);
+
+		for (size_t d = 0; e && d < e->num_devices; d++)
+			add_device(&r->bufs[i], e->devices[d]);
+	}
+	dmaheap_bufinfo_free(info);
+}
+
+int report_write(const struct report *r, const char *path)
+{
+	FILE *f = path ? fopen(path, "a") : stdout;
+	unsigned int maps = 0;
+
+	if (!f)
+		return fail("report: open %s: %s", path, strerror(errno));
+	fprintf(f, "stage %s: %u buffers, devices from %u bufinfo samples%s%s\n", r->stage,
+		r->count, r->samples, r->bufinfo_error[0] ? ": " : "", r->bufinfo_error);
+	for (unsigned int i = 0; i < r->count; i++) {
+		const struct report_buffer *b = &r->bufs[i];
+
+		fprintf(f, "  %-12s inode %-6" PRIu64 " heap %-18s size %-8" PRIu64 " cpu-maps %u devices",
+			b->role, b->desc.inode, b->desc.exporter, b->desc.size, b->cpu_maps);
+		for (unsigned int d = 0; d < b->num_devices; d++)
+			fprintf(f, "%s%s", d ? "," : " ", b->devices[d]);
+		fprintf(f, "%s\n", b->num_devices ? "" : " (none seen)");
+		maps += b->cpu_maps;
+	}
+	fprintf(f, "  cpu-copies %u (pixel copies between stages), cpu-maps %u\n",
+		r->cpu_copies, maps);
+	if (path)
+		fclose(f);
+	return 0;
+}
