@@ -1,0 +1,120 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # WESTON_* are read by the script that sources this
+# Start and stop Debian's weston on the vkms display, for scripts that run
+# inside the test guest (tests/vm/run). Source this file, then:
+#
+#   weston_start OUTDIR [WESTON_ARGS...]   start weston, wait for its socket
+#   weston_wait_log PATTERN [SECONDS]      wait for an extended regex in its log
+#   weston_stop                            SIGTERM, wait, check its exit status
+#
+# weston_start sets WESTON_PID, WESTON_LOG (log and drm-backend debug scope),
+# WESTON_CARD (/dev/dri/cardN of vkms) and exports WAYLAND_DISPLAY. Every wait
+# is a loop on a condition bounded in wall time (SECONDS), not in polls: each
+# poll forks, which is slow in a TCG guest.
+# Functions return non-zero with a message in WESTON_ERROR.
+
+WESTON_START_TIMEOUT=${WESTON_START_TIMEOUT:-180}
+
+# The DRM card whose driver is NAME (default vkms), by name, never by number.
+weston_find_card() {
+	local want=${1:-vkms} f n
+	for f in /sys/kernel/debug/dri/*/name; do
+		[ -r "$f" ] || continue
+		n=${f%/name}
+		n=${n##*/}
+		if [ "$(cut -d' ' -f1 <"$f")" = "$want" ] && [ -e "/dev/dri/card$n" ]; then
+			echo "card$n"
+			return 0
+		fi
+	done
+	# Without debugfs: the driver link in sysfs.
+	for f in /sys/class/drm/card[0-9]*; do
+		case "$f" in *-*) continue ;; esac
+		if [ "$(basename "$(readlink -f "$f/device/driver")")" = "$want" ]; then
+			echo "${f##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# weston_start OUTDIR [WESTON_ARGS...]
+weston_start() {
+	local outdir=$1 socket deadline
+	shift
+	WESTON_ERROR=""
+	if ! WESTON_CARD=$(weston_find_card vkms); then
+		WESTON_ERROR="no vkms DRM device (boot the test kernel, or modprobe vkms)"
+		return 1
+	fi
+	: "${XDG_RUNTIME_DIR:?XDG_RUNTIME_DIR must be set (a tmpfs: no sockets on 9p)}"
+	mkdir -p "$outdir" "$XDG_RUNTIME_DIR"
+	chmod 0700 "$XDG_RUNTIME_DIR"
+	# A socket name of our own, so a stale wayland-0 cannot be mistaken for ours.
+	socket=dmaheap-weston-$$
+	rm -f "$XDG_RUNTIME_DIR/$socket" "$XDG_RUNTIME_DIR/$socket.lock"
+	WESTON_LOG=$outdir/weston.log
+	# weston must not load the dmaheap GBM backend: its EGL renderer needs
+	# Mesa's own (see docs/weston.md). --debug enables weston-debug and
+	# weston-screenshooter; the drm-backend scope logs plane assignment.
+	env -u GBM_BACKEND -u GBM_BACKENDS_PATH \
+		weston --backend=drm-backend.so --tty=2 --continue-without-input \
+		--drm-device="$WESTON_CARD" --socket="$socket" --idle-time=0 --debug \
+		--log="$WESTON_LOG" --logger-scopes=log,drm-backend "$@" \
+		>"$outdir/weston.out" 2>&1 &
+	WESTON_PID=$!
+	deadline=$((SECONDS + WESTON_START_TIMEOUT))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		[ -S "$XDG_RUNTIME_DIR/$socket" ] && break
+		if ! kill -0 "$WESTON_PID" 2>/dev/null; then
+			wait "$WESTON_PID"
+			WESTON_ERROR="weston exited with status $? before creating its socket (see $WESTON_LOG)"
+			WESTON_PID=""
+			return 1
+		fi
+		sleep 0.2
+	done
+	if [ ! -S "$XDG_RUNTIME_DIR/$socket" ]; then
+		WESTON_ERROR="weston created no socket in ${WESTON_START_TIMEOUT}s"
+		weston_stop
+		return 1
+	fi
+	export WAYLAND_DISPLAY=$socket
+}
+
+# weston_wait_log ERE [SECONDS]: 0 when the log has a matching line.
+weston_wait_log() {
+	local pattern=$1 deadline=$((SECONDS + ${2:-60}))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		grep -qE "$pattern" "$WESTON_LOG" 2>/dev/null && return 0
+		kill -0 "$WESTON_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	grep -qE "$pattern" "$WESTON_LOG" 2>/dev/null
+}
+
+# weston_stop: SIGTERM and a bounded wait; SIGKILL (and failure) if it hangs.
+weston_stop() {
+	local rc deadline=$((SECONDS + 60))
+	[ -n "${WESTON_PID:-}" ] || return 0
+	kill -TERM "$WESTON_PID" 2>/dev/null
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		kill -0 "$WESTON_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "$WESTON_PID" 2>/dev/null; then
+		kill -KILL "$WESTON_PID"
+		wait "$WESTON_PID" 2>/dev/null
+		WESTON_ERROR="weston did not stop within 60 s of SIGTERM (killed)"
+		WESTON_PID=""
+		return 1
+	fi
+	wait "$WESTON_PID"
+	rc=$?
+	WESTON_PID=""
+	unset WAYLAND_DISPLAY
+	if [ "$rc" != 0 ]; then
+		WESTON_ERROR="weston exited with status $rc after SIGTERM"
+		return 1
+	fi
+}
