@@ -1,0 +1,148 @@
+#!/bin/bash
+# The system heap's page pool (kernel/helpers/page-pool.c): freed chunks are
+# zeroed in the background and never handed out dirty, a buffer still mapped
+# elsewhere stays out of the pool, the shrinker gives pages back under memory
+# pressure without an OOM kill, the pool can be turned off and capped at
+# runtime, and unloading with a full pool gives every page back (kmemleak is
+# checked by the test bed at the end of the run). The C parts are in
+# tests/guest/page-pool.c.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${DMAHEAP_BUILD:-$top/build}
+helper=$build/tests/guest/page-pool
+mods=$build/kernel/$(uname -r)
+pool=/sys/class/dma_heap/system/pool
+param=/sys/module/system_heap/parameters
+MiB=$((1024 * 1024))
+n=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
+}
+pool_stat() { cat "$pool/$1" 2>/dev/null || echo -1; }
+
+# Run a helper subcommand, number its "ok - " lines, pass its "# " lines on.
+helper() {
+	local out rc line bad=0
+	out=$(mktemp)
+	"$helper" "$@" >"$out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) n=$((n + 1)); echo "ok $n - ${line#ok - }" ;;
+		"not ok - "*) n=$((n + 1)); bad=1; echo "not ok $n - ${line#not ok - }" ;;
+		"#"*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done <"$out"
+	rm -f "$out"
+	if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
+		ok 1 "page-pool $* exited with status $rc"
+	fi
+	return "$rc"
+}
+
+if [ ! -x "$helper" ] || [ ! -d "$pool" ]; then
+	echo "1..1"
+	echo "not ok 1 - needs $helper (ninja -C build) and $pool (system_heap loaded)"
+	exit 0
+fi
+
+# --- the counters and parameters ---------------------------------------------
+missing=""
+for f in pages_order8 pages_order4 pages_order0 clean_order8 clean_order4 clean_order0 \
+	dirty_order8 dirty_order4 dirty_order0 hits misses shrunk zeroed_in_background \
+	zeroed_on_free zeroing_us bytes limit_bytes enabled; do
+	[ -r "$pool/$f" ] || missing="$missing $f"
+done
+ok "$([ -z "$missing" ] && echo 0 || echo 1)" "$pool has every counter${missing:+ (missing:$missing)}"
+total_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+limit_mb=$(cat "$param/pool_limit_mb")
+ok "$([ "$(cat "$param/pool")" = Y ] && [ "$(pool_stat enabled)" = 1 ] &&
+	[ "$limit_mb" -ge $((total_kib / 8 / 1024 - 1)) ] && [ "$limit_mb" -le $((total_kib / 8 / 1024 + 1)) ] &&
+	[ "$(pool_stat limit_bytes)" = $((limit_mb * MiB)) ] && echo 0 || echo 1)" \
+	"pool on by default, limit an eighth of RAM (${limit_mb} MiB of $((total_kib / 1024)) MiB)"
+
+# Start from an empty pool: turning it off drains it.
+echo 0 >"$param/pool"
+echo 1 >"$param/pool"
+
+# --- zeroing across all three orders -------------------------------------------
+zeroed0=$(pool_stat zeroed_in_background)
+on_free0=$(pool_stat zeroed_on_free)
+for size in 4096 65536 $MiB $((MiB + 65536 + 4096)) $((8 * MiB)); do
+	count=16
+	[ "$size" -ge $((8 * MiB)) ] && count=4
+	helper reuse "$size" "$count" 3 now
+	hits0=$(pool_stat hits)
+	helper reuse "$size" "$count" 3 idle
+	hits=$(pool_stat hits)
+	ok "$([ "$hits" -gt "$hits0" ] && echo 0 || echo 1)" \
+		"$size-byte buffers came from the pool once it was idle (hits $hits0 -> $hits)"
+done
+ok "$([ "$(pool_stat zeroed_in_background)" -gt "$zeroed0" ] && echo 0 || echo 1)" \
+	"the worker zeroed pages in the background (+$(($(pool_stat zeroed_in_background) - zeroed0)) pages in $(pool_stat zeroing_us) us in all)"
+ok "$([ "$(pool_stat zeroed_on_free)" -gt "$on_free0" ] && echo 0 || echo 1)" \
+	"single pages freed while the worker slept were zeroed on free (+$(($(pool_stat zeroed_on_free) - on_free0)) pages)"
+for o in 8 4 0; do
+	ok "$([ "$(pool_stat clean_order$o)" -gt 0 ] && echo 0 || echo 1)" \
+		"order $o chunks are pooled ($(pool_stat clean_order$o) clean)"
+done
+
+# --- a buffer still mapped by another process --------------------------------
+helper shared-map $((4 * MiB + 65536 + 4096))
+
+# --- turning the pool off and on ----------------------------------------------
+echo 0 >"$param/pool"
+sum=$(($(pool_stat pages_order8) + $(pool_stat pages_order4) + $(pool_stat pages_order0)))
+ok "$([ "$(pool_stat enabled)" = 0 ] && [ "$(pool_stat bytes)" = 0 ] && [ "$sum" = 0 ] && echo 0 || echo 1)" \
+	"pool=0 at runtime drains the pool (bytes $(pool_stat bytes), chunks $sum)"
+hits0=$(pool_stat hits)
+helper reuse $MiB 8 2 now
+ok "$([ "$(pool_stat hits)" = "$hits0" ] && [ "$(pool_stat bytes)" = 0 ] && echo 0 || echo 1)" \
+	"with the pool off, nothing is taken from or kept in it (hits +$(($(pool_stat hits) - hits0)), bytes $(pool_stat bytes))"
+echo 1 >"$param/pool"
+hits0=$(pool_stat hits)
+helper reuse $MiB 8 2 idle
+ok "$([ "$(pool_stat enabled)" = 1 ] && [ "$(pool_stat hits)" -gt "$hits0" ] && [ "$(pool_stat bytes)" -gt 0 ] && echo 0 || echo 1)" \
+	"pool=1 turns it back on (hits +$(($(pool_stat hits) - hits0)), bytes $(pool_stat bytes))"
+
+# --- the limit ----------------------------------------------------------------
+echo 8 >"$param/pool_limit_mb"
+ok "$([ "$(pool_stat limit_bytes)" = $((8 * MiB)) ] && [ "$(pool_stat bytes)" -le $((8 * MiB)) ] && echo 0 || echo 1)" \
+	"pool_limit_mb=8 trims the pool at once ($(pool_stat bytes) bytes)"
+helper fill 32
+ok "$([ "$(pool_stat bytes)" -le $((8 * MiB)) ] && [ "$(pool_stat bytes)" -gt 0 ] && echo 0 || echo 1)" \
+	"freeing 32 MiB keeps at most 8 MiB in the pool ($(($(pool_stat bytes) / 1024)) KiB)"
+echo 0 >"$param/pool_limit_mb"
+ok "$([ "$(cat "$param/pool_limit_mb")" = "$limit_mb" ] && echo 0 || echo 1)" \
+	"pool_limit_mb=0 restores the default ($(cat "$param/pool_limit_mb") MiB)"
+
+# --- memory pressure ----------------------------------------------------------
+# The test kernel has no /proc/vmstat counters: count the OOM killer's reports.
+oom_kills() { dmesg | grep -c 'invoked oom-killer'; }
+oom0=$(oom_kills)
+helper fill $((limit_mb * 3 / 4))
+helper pressure
+oom=$(oom_kills)
+ok "$([ "$oom" = "$oom0" ] && echo 0 || echo 1)" \
+	"the OOM killer did not run ($oom0 -> $oom reports in the kernel log)"
+
+# --- unloading with a full pool ------------------------------------------------
+helper fill 64
+held=$(pool_stat bytes)
+free0=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
+rmmod system_heap
+ok $? "rmmod system_heap with $((held / MiB)) MiB in the pool"
+free1=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
+ok "$([ $(((free1 - free0) * 1024)) -ge $((held - 8 * MiB)) ] && echo 0 || echo 1)" \
+	"MemFree recovers what the pool held ($((free0 / 1024)) -> $((free1 / 1024)) MiB, pool had $((held / MiB)) MiB)"
+insmod "$mods/system_heap.ko" pool=0
+loaded=$?
+ok "$([ "$loaded" = 0 ] && [ "$(pool_stat enabled)" = 0 ] && [ "$(cat "$param/pool")" = N ] && echo 0 || echo 1)" \
+	"system_heap loads again with pool=0"
+echo 1 >"$param/pool"
+helper reuse 65536 8 2 idle
+ok "$([ "$(pool_stat enabled)" = 1 ] && [ "$(pool_stat hits)" -gt 0 ] && echo 0 || echo 1)" \
+	"and its pool can be turned on afterwards (hits $(pool_stat hits))"
+echo "1..$n"
