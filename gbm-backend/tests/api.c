@@ -455,6 +455,37 @@ static void check_env(void)
 	       "DMAHEAP_GBM_STRIDE_ALIGN=100 (not a power of two) refuses the device");
 }
 
+/* The same backend on a render node: handles by PRIME import work there too. */
+static void check_render_node(void)
+{
+	struct gbm_device *rgbm = NULL;
+	struct gbm_bo *bo = NULL;
+	char rpath[64] = "";
+	int rfd, fd = -1;
+
+	rfd = drm_open_driver("vgem", "renderD", rpath);
+	if (rfd < 0) {
+		tap_skip("no vgem render node", "dmaheap GBM backend on a render node");
+		return;
+	}
+	rgbm = gbm_create_device(rfd);
+	if (rgbm)
+		bo = gbm_bo_create(rgbm, 64, 64, GBM_FORMAT_XRGB8888,
+				   GBM_BO_USE_RENDERING | GBM_BO_USE_LINEAR);
+	if (bo)
+		fd = gbm_bo_get_fd(bo);
+	tap_ok(rgbm && !strcmp(gbm_device_get_backend_name(rgbm), "dmaheap") && bo &&
+	       gbm_bo_get_handle(bo).u32 != 0 && fd >= 0,
+	       "render node %s: backend dmaheap, bo with a GEM handle and a dma-buf fd", rpath);
+	if (fd >= 0)
+		close(fd);
+	if (bo)
+		gbm_bo_destroy(bo);
+	if (rgbm)
+		gbm_device_destroy(rgbm);
+	close(rfd);
+}
+
 int main(void)
 {
 	static const char *const drivers[] = { "vkms", "vgem" };
@@ -500,6 +531,7 @@ int main(void)
 	check_bad_input(gbm);
 	gbm_device_destroy(gbm);
 	check_env();
+	check_render_node();
 	tap_ok(count_fds() == fds_before, "no fd leaked (%d before, %d after)", fds_before,
 	       count_fds());
 	close(drm_fd);
