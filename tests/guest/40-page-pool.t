@@ -9,7 +9,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${DMAHEAP_BUILD:-$top/build}
 helper=$build/tests/guest/page-pool
-mods=$build/kernel/$(uname -r)
+mods=$DMAHEAP_MODULES
 pool=/sys/class/dma_heap/system/pool
 param=/sys/module/system_heap/parameters
 MiB=$((1024 * 1024))
