@@ -45,10 +45,10 @@ struct cma_heap_buffer {
 static struct platform_device *cma_heap_pdev;
 static struct dma_heap *cma_heaps[CMA_HEAP_MAX_NAMES];
 
-static void cma_heap_release(struct dma_buf *dmabuf)
+static void cma_heap_release(struct dma_heap_sg_buffer *sg)
 {
 	struct cma_heap_buffer *buffer =
-		container_of(dmabuf->priv, struct cma_heap_buffer, sg);
+		container_of(sg, struct cma_heap_buffer, sg);
 
 	dma_free_pages(&cma_heap_pdev->dev, buffer->sg.len, buffer->pages,
 		       buffer->dma_addr, DMA_TO_DEVICE);
@@ -56,19 +56,6 @@ static void cma_heap_release(struct dma_buf *dmabuf)
 	dma_heap_sg_buffer_destroy(&buffer->sg);
 	kfree(buffer);
 }
-
-static const struct dma_buf_ops cma_heap_buf_ops = {
-	.attach = dma_heap_sg_attach,
-	.detach = dma_heap_sg_detach,
-	.map_dma_buf = dma_heap_sg_map,
-	.unmap_dma_buf = dma_heap_sg_unmap,
-	.begin_cpu_access = dma_heap_sg_begin_cpu_access,
-	.end_cpu_access = dma_heap_sg_end_cpu_access,
-	.mmap = dma_heap_sg_mmap,
-	.vmap = dma_heap_sg_vmap,
-	.vunmap = dma_heap_sg_vunmap,
-	.release = cma_heap_release,
-};
 
 static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 					 unsigned long len,
@@ -87,7 +74,7 @@ static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
-	dma_heap_sg_buffer_init(&buffer->sg, heap, len);
+	dma_heap_sg_buffer_init(&buffer->sg, heap, len, cma_heap_release);
 
 	/*
 	 * The heap's own device never touches the memory: DMA_TO_DEVICE keeps
@@ -109,8 +96,7 @@ static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 		goto err_free_pages;
 	sg_set_page(buffer->sg.table.sgl, buffer->pages, len, 0);
 
-	dmabuf = dma_heap_sg_buffer_export(&buffer->sg, &cma_heap_buf_ops,
-					   fd_flags);
+	dmabuf = dma_heap_sg_buffer_export(&buffer->sg, fd_flags);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto err_free_table;

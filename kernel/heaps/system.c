@@ -133,9 +133,8 @@ static void system_heap_free_chunks(struct sg_table *table)
  * mmap holds one, so no mapping of these pages is left when they go back to
  * the pool.
  */
-static void system_heap_release(struct dma_buf *dmabuf)
+static void system_heap_release(struct dma_heap_sg_buffer *buffer)
 {
-	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 	struct scatterlist *sg;
 	int i;
 
@@ -146,19 +145,6 @@ static void system_heap_release(struct dma_buf *dmabuf)
 	dma_heap_sg_buffer_destroy(buffer);
 	kfree(buffer);
 }
-
-static const struct dma_buf_ops system_heap_buf_ops = {
-	.attach = dma_heap_sg_attach,
-	.detach = dma_heap_sg_detach,
-	.map_dma_buf = dma_heap_sg_map,
-	.unmap_dma_buf = dma_heap_sg_unmap,
-	.begin_cpu_access = dma_heap_sg_begin_cpu_access,
-	.end_cpu_access = dma_heap_sg_end_cpu_access,
-	.mmap = dma_heap_sg_mmap,
-	.vmap = dma_heap_sg_vmap,
-	.vunmap = dma_heap_sg_vunmap,
-	.release = system_heap_release,
-};
 
 static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 					    unsigned long len,
@@ -182,7 +168,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
-	dma_heap_sg_buffer_init(buffer, heap, len);
+	dma_heap_sg_buffer_init(buffer, heap, len, system_heap_release);
 
 	while (remaining > 0) {
 		if (fatal_signal_pending(current)) {
@@ -215,8 +201,7 @@ static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
 		list_del(&page->lru);
 	}
 
-	dmabuf = dma_heap_sg_buffer_export(buffer, &system_heap_buf_ops,
-					   fd_flags);
+	dmabuf = dma_heap_sg_buffer_export(buffer, fd_flags);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto err_free_table;

@@ -31,15 +31,19 @@ struct dma_heap_sg_attachment {
 
 /**
  * dma_heap_sg_buffer_init - initialise the shared part of a heap buffer
- * @buffer: the buffer, its @table not yet filled
- * @heap:   the heap it belongs to
- * @len:    its size in bytes
+ * @buffer:  the buffer, its @table not yet filled
+ * @heap:    the heap it belongs to
+ * @len:     its size in bytes
+ * @release: frees the heap's pages and the buffer once the dma-buf is gone;
+ *           it calls dma_heap_sg_buffer_destroy()
  */
 void dma_heap_sg_buffer_init(struct dma_heap_sg_buffer *buffer,
-			     struct dma_heap *heap, size_t len)
+			     struct dma_heap *heap, size_t len,
+			     void (*release)(struct dma_heap_sg_buffer *buffer))
 {
 	buffer->heap = heap;
 	buffer->len = len;
+	buffer->release = release;
 	mutex_init(&buffer->lock);
 	INIT_LIST_HEAD(&buffer->attachments);
 	buffer->vmap_cnt = 0;
@@ -64,44 +68,6 @@ void dma_heap_sg_buffer_destroy(struct dma_heap_sg_buffer *buffer)
 	mutex_destroy(&buffer->lock);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_sg_buffer_destroy, DMA_BUF_HEAP);
-
-/**
- * __dma_heap_sg_buffer_export - export a filled buffer as a dma-buf
- * @buffer:   the buffer, @table filled
- * @ops:      the heap's dma_buf_ops (helpers plus its own release)
- * @fd_flags: the allocation's fd flags, which set the file mode
- * @owner:    the heap's module, pinned as long as the dma-buf lives
- *
- * Heaps call it as dma_heap_sg_buffer_export(), which passes THIS_MODULE.
- * The dma-buf is named after the heap, so /proc/PID/fdinfo and
- * /sys/kernel/debug/dma_buf/bufinfo say where a buffer came from. On success
- * the heap's statistics count it.
- *
- * Return: the dma-buf, or an ERR_PTR.
- */
-struct dma_buf *__dma_heap_sg_buffer_export(struct dma_heap_sg_buffer *buffer,
-					    const struct dma_buf_ops *ops,
-					    unsigned long fd_flags,
-					    struct module *owner)
-{
-	struct dma_buf_export_info exp_info = {
-		.exp_name = dma_heap_get_name(buffer->heap),
-		.owner = owner,
-		.ops = ops,
-		.size = buffer->len,
-		.flags = fd_flags,
-		.priv = buffer,
-	};
-	struct dma_buf *dmabuf;
-
-	dmabuf = dma_buf_export(&exp_info);
-	if (!IS_ERR(dmabuf)) {
-		buffer->exported = true;
-		dma_heap_stats_buffer_created(buffer->heap, buffer->len);
-	}
-	return dmabuf;
-}
-EXPORT_SYMBOL_NS_GPL(__dma_heap_sg_buffer_export, DMA_BUF_HEAP);
 
 /*
  * The attachment's copy of the table, with no segment longer than the device
@@ -141,8 +107,8 @@ static int dma_heap_sg_dup_table(struct sg_table *from, struct sg_table *to,
 	return 0;
 }
 
-int dma_heap_sg_attach(struct dma_buf *dmabuf,
-		       struct dma_buf_attachment *attachment)
+static int dma_heap_sg_attach(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attachment)
 {
 	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 	struct dma_heap_sg_attachment *a;
@@ -166,10 +132,9 @@ int dma_heap_sg_attach(struct dma_buf *dmabuf,
 	mutex_unlock(&buffer->lock);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_attach, DMA_BUF_HEAP);
 
-void dma_heap_sg_detach(struct dma_buf *dmabuf,
-			struct dma_buf_attachment *attachment)
+static void dma_heap_sg_detach(struct dma_buf *dmabuf,
+			       struct dma_buf_attachment *attachment)
 {
 	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 	struct dma_heap_sg_attachment *a = attachment->priv;
@@ -180,10 +145,10 @@ void dma_heap_sg_detach(struct dma_buf *dmabuf,
 	sg_free_table(&a->table);
 	kfree(a);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_detach, DMA_BUF_HEAP);
 
-struct sg_table *dma_heap_sg_map(struct dma_buf_attachment *attachment,
-				 enum dma_data_direction direction)
+static struct sg_table *
+dma_heap_sg_map(struct dma_buf_attachment *attachment,
+		enum dma_data_direction direction)
 {
 	struct dma_heap_sg_attachment *a = attachment->priv;
 	int ret;
@@ -194,21 +159,19 @@ struct sg_table *dma_heap_sg_map(struct dma_buf_attachment *attachment,
 	a->mapped = true;
 	return &a->table;
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_map, DMA_BUF_HEAP);
 
-void dma_heap_sg_unmap(struct dma_buf_attachment *attachment,
-		       struct sg_table *table,
-		       enum dma_data_direction direction)
+static void dma_heap_sg_unmap(struct dma_buf_attachment *attachment,
+			      struct sg_table *table,
+			      enum dma_data_direction direction)
 {
 	struct dma_heap_sg_attachment *a = attachment->priv;
 
 	a->mapped = false;
 	dma_unmap_sgtable(attachment->dev, table, direction, 0);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_unmap, DMA_BUF_HEAP);
 
-int dma_heap_sg_begin_cpu_access(struct dma_buf *dmabuf,
-				 enum dma_data_direction direction)
+static int dma_heap_sg_begin_cpu_access(struct dma_buf *dmabuf,
+					enum dma_data_direction direction)
 {
 	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 	struct dma_heap_sg_attachment *a;
@@ -223,10 +186,9 @@ int dma_heap_sg_begin_cpu_access(struct dma_buf *dmabuf,
 	mutex_unlock(&buffer->lock);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_begin_cpu_access, DMA_BUF_HEAP);
 
-int dma_heap_sg_end_cpu_access(struct dma_buf *dmabuf,
-			       enum dma_data_direction direction)
+static int dma_heap_sg_end_cpu_access(struct dma_buf *dmabuf,
+				      enum dma_data_direction direction)
 {
 	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 	struct dma_heap_sg_attachment *a;
@@ -242,14 +204,14 @@ int dma_heap_sg_end_cpu_access(struct dma_buf *dmabuf,
 	mutex_unlock(&buffer->lock);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_end_cpu_access, DMA_BUF_HEAP);
 
 /*
  * dma_buf_mmap_internal() has already refused a range past the end of the
  * buffer. A private mapping would need copy-on-write of pages that devices
  * share, so, as with mainline's heaps in practice, only shared mappings work.
  */
-int dma_heap_sg_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+static int dma_heap_sg_mmap(struct dma_buf *dmabuf,
+			    struct vm_area_struct *vma)
 {
 	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 	unsigned long addr = vma->vm_start;
@@ -280,7 +242,6 @@ int dma_heap_sg_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_mmap, DMA_BUF_HEAP);
 
 static void *dma_heap_sg_do_vmap(struct dma_heap_sg_buffer *buffer)
 {
@@ -302,7 +263,7 @@ static void *dma_heap_sg_do_vmap(struct dma_heap_sg_buffer *buffer)
 	return vaddr ? vaddr : ERR_PTR(-ENOMEM);
 }
 
-int dma_heap_sg_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+static int dma_heap_sg_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 	void *vaddr;
@@ -326,9 +287,8 @@ out:
 	mutex_unlock(&buffer->lock);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_vmap, DMA_BUF_HEAP);
 
-void dma_heap_sg_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+static void dma_heap_sg_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 
@@ -340,7 +300,63 @@ void dma_heap_sg_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	mutex_unlock(&buffer->lock);
 	iosys_map_clear(map);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_vunmap, DMA_BUF_HEAP);
+
+/* dma-buf calls it once the last reference to the file is gone. */
+static void dma_heap_sg_release(struct dma_buf *dmabuf)
+{
+	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
+
+	buffer->release(buffer);
+}
+
+static const struct dma_buf_ops dma_heap_sg_buffer_ops = {
+	.attach = dma_heap_sg_attach,
+	.detach = dma_heap_sg_detach,
+	.map_dma_buf = dma_heap_sg_map,
+	.unmap_dma_buf = dma_heap_sg_unmap,
+	.begin_cpu_access = dma_heap_sg_begin_cpu_access,
+	.end_cpu_access = dma_heap_sg_end_cpu_access,
+	.mmap = dma_heap_sg_mmap,
+	.vmap = dma_heap_sg_vmap,
+	.vunmap = dma_heap_sg_vunmap,
+	.release = dma_heap_sg_release,
+};
+
+/**
+ * __dma_heap_sg_buffer_export - export a filled buffer as a dma-buf
+ * @buffer:   the buffer, @table filled
+ * @fd_flags: the allocation's fd flags, which set the file mode
+ * @owner:    the heap's module, pinned as long as the dma-buf lives
+ *
+ * Heaps call it as dma_heap_sg_buffer_export(), which passes THIS_MODULE.
+ * The dma-buf is named after the heap, so /proc/PID/fdinfo and
+ * /sys/kernel/debug/dma_buf/bufinfo say where a buffer came from. On success
+ * the heap's statistics count it.
+ *
+ * Return: the dma-buf, or an ERR_PTR.
+ */
+struct dma_buf *__dma_heap_sg_buffer_export(struct dma_heap_sg_buffer *buffer,
+					    unsigned long fd_flags,
+					    struct module *owner)
+{
+	struct dma_buf_export_info exp_info = {
+		.exp_name = dma_heap_get_name(buffer->heap),
+		.owner = owner,
+		.ops = &dma_heap_sg_buffer_ops,
+		.size = buffer->len,
+		.flags = fd_flags,
+		.priv = buffer,
+	};
+	struct dma_buf *dmabuf;
+
+	dmabuf = dma_buf_export(&exp_info);
+	if (!IS_ERR(dmabuf)) {
+		buffer->exported = true;
+		dma_heap_stats_buffer_created(buffer->heap, buffer->len);
+	}
+	return dmabuf;
+}
+EXPORT_SYMBOL_NS_GPL(__dma_heap_sg_buffer_export, DMA_BUF_HEAP);
 
 MODULE_DESCRIPTION("DMA-BUF heap helpers: sg-table buffers");
 MODULE_LICENSE("GPL");
