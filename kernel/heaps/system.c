@@ -50,6 +50,7 @@ static struct dma_heap *system_heap;
 static struct dma_heap_page_pool *system_pool;
 static bool pool_enabled = true;
 static unsigned long pool_limit_mb;
+static unsigned int pool_decay_ms = 10000;
 
 /* The default limit: an eighth of RAM. */
 static unsigned long system_heap_default_limit_mb(void)
@@ -95,6 +96,24 @@ static const struct kernel_param_ops system_heap_pool_limit_ops = {
 module_param_cb(pool_limit_mb, &system_heap_pool_limit_ops, &pool_limit_mb,
 		0644);
 MODULE_PARM_DESC(pool_limit_mb, "Most memory the pool holds, in MiB (default and 0: an eighth of RAM)");
+
+static int system_heap_set_pool_decay(const char *val,
+				      const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret && system_pool)
+		dma_heap_page_pool_set_decay(system_pool, pool_decay_ms);
+	return ret;
+}
+
+static const struct kernel_param_ops system_heap_pool_decay_ops = {
+	.set = system_heap_set_pool_decay,
+	.get = param_get_uint,
+};
+module_param_cb(pool_decay_ms, &system_heap_pool_decay_ops, &pool_decay_ms,
+		0644);
+MODULE_PARM_DESC(pool_decay_ms, "An idle pool gives back half of what it holds after each period this long, in ms (default 10000; 0: never)");
 
 static struct page *system_heap_alloc_chunk(size_t remaining,
 					    unsigned int max_order)
@@ -245,6 +264,7 @@ static int __init system_heap_init(void)
 		pool_limit_mb = system_heap_default_limit_mb();
 	dma_heap_page_pool_set_limit(pool, pool_limit_mb << (20 - PAGE_SHIFT));
 	dma_heap_page_pool_set_enabled(pool, pool_enabled);
+	dma_heap_page_pool_set_decay(pool, pool_decay_ms);
 	system_pool = pool;
 	kernel_param_unlock(THIS_MODULE);
 

@@ -17,8 +17,10 @@
  *
  * Memory: the pool holds at most its limit (chunks freed beyond it go back
  * to the page allocator), a shrinker returns pooled chunks under memory
- * pressure, dirty ones first (they cost zeroing time to be of any use), and
- * turning the pool off drains it.
+ * pressure, dirty ones first (they cost zeroing time to be of any use),
+ * turning the pool off drains it, and an idle pool ages: after each decay
+ * period without an allocation or a free, the worker gives back half of
+ * what the pool holds.
  *
  * Locking: one spinlock per order protects that order's lists and counts.
  * Nothing is allocated, cleared or freed under it, so it is safe from the
@@ -73,13 +75,15 @@ enum dma_heap_page_pool_attr_kind {
 	POOL_ATTR_HITS,
 	POOL_ATTR_MISSES,
 	POOL_ATTR_SHRUNK,
+	POOL_ATTR_AGED,
+	POOL_ATTR_DECAY_MS,
 	POOL_ATTR_ZEROED,
 	POOL_ATTR_ZEROED_ON_FREE,
 	POOL_ATTR_ZEROING_US,
 };
 
 #define POOL_PER_ORDER_ATTRS 3
-#define POOL_GLOBAL_ATTRS 9
+#define POOL_GLOBAL_ATTRS 11
 
 /*
  * Chunks up to this order freed while the worker sleeps are zeroed in place:
@@ -97,6 +101,8 @@ static const char * const dma_heap_page_pool_attr_names[] = {
 	[POOL_ATTR_HITS] = "hits",
 	[POOL_ATTR_MISSES] = "misses",
 	[POOL_ATTR_SHRUNK] = "shrunk",
+	[POOL_ATTR_AGED] = "aged",
+	[POOL_ATTR_DECAY_MS] = "decay_ms",
 	[POOL_ATTR_ZEROED] = "zeroed_in_background",
 	[POOL_ATTR_ZEROED_ON_FREE] = "zeroed_on_free",
 	[POOL_ATTR_ZEROING_US] = "zeroing_us",
@@ -121,6 +127,11 @@ struct dma_heap_page_pool_attr {
  * @hits:      chunks handed out from a clean list
  * @misses:    chunks the page allocator had to give (and zero) instead
  * @shrunk:    base pages given back by the shrinker or a lower limit
+ * @aged:      base pages given back because the pool was idle
+ * @decay:     idle period, in jiffies, after which the pool gives back half
+ *             of what it holds; 0: never
+ * @last_use:  jiffies of the last allocation from or free into the pool, or
+ *             of the last ageing
  * @zeroed:    base pages the worker zeroed
  * @zeroed_on_free: base pages zeroed in place when freed (small chunks)
  * @zeroing_ns: time the worker spent zeroing
@@ -142,6 +153,9 @@ struct dma_heap_page_pool {
 	atomic_long_t hits;
 	atomic_long_t misses;
 	atomic_long_t shrunk;
+	atomic_long_t aged;
+	unsigned long decay;
+	unsigned long last_use;
 	atomic_long_t zeroed;
 	atomic_long_t zeroed_on_free;
 	atomic64_t zeroing_ns;
@@ -166,6 +180,15 @@ dma_heap_page_pool_find(struct dma_heap_page_pool *pool, unsigned int order)
 }
 
 /* Both under po->lock. Counts are read without it, by sysfs and the shrinker. */
+/* Cheap enough for every chunk: the cache line is written once per tick. */
+static void dma_heap_page_pool_touch(struct dma_heap_page_pool *pool)
+{
+	unsigned long now = jiffies;
+
+	if (READ_ONCE(pool->last_use) != now)
+		WRITE_ONCE(pool->last_use, now);
+}
+
 static void pool_list_add(struct dma_heap_page_pool_order *po,
 			  struct page *page, bool clean)
 {
@@ -307,16 +330,41 @@ static void dma_heap_page_pool_zero_dirty(struct dma_heap_page_pool *pool)
 	} while (progress);
 }
 
+/*
+ * An idle pool ages: once a whole decay period has passed without an
+ * allocation from or a free into it, give back half of what it holds (at
+ * least one chunk), so memory that nobody asks for returns to the system
+ * within a few periods, while a pool in use keeps its pages.
+ */
+static void dma_heap_page_pool_age(struct dma_heap_page_pool *pool)
+{
+	unsigned long decay = READ_ONCE(pool->decay);
+	long held = atomic_long_read(&pool->nr_pages);
+
+	if (!decay || held <= 0 ||
+	    time_before(jiffies, READ_ONCE(pool->last_use) + decay))
+		return;
+	atomic_long_add(dma_heap_page_pool_release(pool, max(held / 2, 1L)),
+			&pool->aged);
+	WRITE_ONCE(pool->last_use, jiffies);
+}
+
 static int dma_heap_page_pool_worker(void *data)
 {
 	struct dma_heap_page_pool *pool = data;
 
 	sched_set_normal(current, MAX_NICE);
 	while (!kthread_should_stop()) {
-		wait_event_interruptible(pool->worker_wq,
-					 dma_heap_page_pool_has_work(pool) ||
-					 kthread_should_stop());
+		unsigned long decay = READ_ONCE(pool->decay);
+
+		/* A new decay period wakes the worker to take effect at once. */
+		wait_event_interruptible_timeout(pool->worker_wq,
+						 dma_heap_page_pool_has_work(pool) ||
+						 READ_ONCE(pool->decay) != decay ||
+						 kthread_should_stop(),
+						 decay ? decay : MAX_SCHEDULE_TIMEOUT);
 		dma_heap_page_pool_zero_dirty(pool);
+		dma_heap_page_pool_age(pool);
 		cond_resched();
 	}
 	return 0;
@@ -389,6 +437,12 @@ static ssize_t dma_heap_page_pool_attr_show(struct device *dev,
 		break;
 	case POOL_ATTR_SHRUNK:
 		v = atomic_long_read(&pool->shrunk);
+		break;
+	case POOL_ATTR_AGED:
+		v = atomic_long_read(&pool->aged);
+		break;
+	case POOL_ATTR_DECAY_MS:
+		v = jiffies_to_msecs(READ_ONCE(pool->decay));
 		break;
 	case POOL_ATTR_ZEROED:
 		v = atomic_long_read(&pool->zeroed);
@@ -506,6 +560,7 @@ dma_heap_page_pool_create(const char *name, const unsigned int *orders,
 	}
 	pool->enabled = true;
 	pool->limit = limit_pages;
+	pool->last_use = jiffies;
 	atomic_long_set(&pool->nr_pages, 0);
 	init_waitqueue_head(&pool->worker_wq);
 
@@ -594,6 +649,7 @@ struct page *dma_heap_page_pool_alloc(struct dma_heap_page_pool *pool,
 		if (page) {
 			atomic_long_sub(1UL << order, &pool->nr_pages);
 			atomic_long_inc(&pool->hits);
+			dma_heap_page_pool_touch(pool);
 			return page;
 		}
 	}
@@ -645,6 +701,7 @@ void dma_heap_page_pool_free(struct dma_heap_page_pool *pool,
 	}
 	pool_list_add(po, page, zeroed);
 	spin_unlock(&po->lock);
+	dma_heap_page_pool_touch(pool);
 	/* Pairs with the barrier in the worker's wait_event(). */
 	if (!zeroed && wq_has_sleeper(&pool->worker_wq))
 		wake_up(&pool->worker_wq);
@@ -697,6 +754,21 @@ void dma_heap_page_pool_set_limit(struct dma_heap_page_pool *pool,
 EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_set_limit, DMA_BUF_HEAP);
 
 /**
+ * dma_heap_page_pool_set_decay - change how soon an idle pool gives memory back
+ * @pool:     the pool
+ * @decay_ms: after each period this long without an allocation from or a
+ *            free into the pool, it gives back half of what it holds; 0
+ *            turns ageing off (a new pool does not age)
+ */
+void dma_heap_page_pool_set_decay(struct dma_heap_page_pool *pool,
+				  unsigned int decay_ms)
+{
+	WRITE_ONCE(pool->decay, msecs_to_jiffies(decay_ms));
+	wake_up(&pool->worker_wq);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_set_decay, DMA_BUF_HEAP);
+
+/**
  * dma_heap_page_pool_groups - the pool's sysfs attributes
  * @pool: the pool
  *
@@ -704,9 +776,9 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_set_limit, DMA_BUF_HEAP);
  * &struct dma_heap_export_info.groups. Per order N: pages_orderN, clean_orderN
  * and dirty_orderN count chunks; bytes and limit_bytes are what the pool holds
  * and may hold; hits and misses count chunks handed out from the pool and
- * from the page allocator; shrunk, zeroed_in_background and zeroed_on_free
- * count base pages; zeroing_us is the worker's time spent zeroing; enabled
- * is 0 or 1.
+ * from the page allocator; shrunk, aged, zeroed_in_background and
+ * zeroed_on_free count base pages; zeroing_us is the worker's time spent
+ * zeroing; decay_ms is the idle ageing period (0: off); enabled is 0 or 1.
  */
 const struct attribute_group **
 dma_heap_page_pool_groups(struct dma_heap_page_pool *pool)

@@ -3,7 +3,7 @@
 # zeroed in the background and never handed out dirty, a buffer still mapped
 # elsewhere stays out of the pool, the shrinker gives pages back under memory
 # pressure without an OOM kill, the pool can be turned off and capped at
-# runtime, and unloading with a full pool gives every page back (kmemleak is
+# runtime, an idle pool gives its pages back by itself, and unloading with a full pool gives every page back (kmemleak is
 # checked by the test bed at the end of the run). The C parts are in
 # tests/guest/page-pool.c.
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,7 +52,7 @@ fi
 missing=""
 for f in pages_order8 pages_order4 pages_order0 clean_order8 clean_order4 clean_order0 \
 	dirty_order8 dirty_order4 dirty_order0 hits misses shrunk zeroed_in_background \
-	zeroed_on_free zeroing_us bytes limit_bytes enabled; do
+	zeroed_on_free zeroing_us bytes limit_bytes enabled aged decay_ms; do
 	[ -r "$pool/$f" ] || missing="$missing $f"
 done
 ok "$([ -z "$missing" ] && echo 0 || echo 1)" "$pool has every counter${missing:+ (missing:$missing)}"
@@ -62,6 +62,12 @@ ok "$([ "$(cat "$param/pool")" = Y ] && [ "$(pool_stat enabled)" = 1 ] &&
 	[ "$limit_mb" -ge $((total_kib / 8 / 1024 - 1)) ] && [ "$limit_mb" -le $((total_kib / 8 / 1024 + 1)) ] &&
 	[ "$(pool_stat limit_bytes)" = $((limit_mb * MiB)) ] && echo 0 || echo 1)" \
 	"pool on by default, limit an eighth of RAM (${limit_mb} MiB of $((total_kib / 1024)) MiB)"
+
+decay_ms=$(cat "$param/pool_decay_ms")
+ok "$([ "$decay_ms" = 10000 ] && [ "$(pool_stat decay_ms)" = 10000 ] && echo 0 || echo 1)" \
+	"idle ageing on by default (pool_decay_ms=$decay_ms, decay_ms=$(pool_stat decay_ms))"
+# Until the ageing cases, only what a test does may change the pool.
+echo 0 >"$param/pool_decay_ms"
 
 # Start from an empty pool: turning it off drains it.
 echo 0 >"$param/pool"
@@ -127,6 +133,26 @@ helper pressure
 oom=$(oom_kills)
 ok "$([ "$oom" = "$oom0" ] && echo 0 || echo 1)" \
 	"the OOM killer did not run ($oom0 -> $oom reports in the kernel log)"
+
+# --- idle ageing ----------------------------------------------------------------
+helper fill 32
+held=$(pool_stat bytes)
+aged0=$(pool_stat aged)
+echo 100 >"$param/pool_decay_ms"
+# Poll, bounded: an idle pool halves every 100 ms, so it is empty within
+# about a second, or a few under the test kernel's checkers.
+for _ in $(seq 300); do
+	[ "$(pool_stat bytes)" = 0 ] && break
+	sleep 0.1
+done
+aged=$(($(pool_stat aged) - aged0))
+ok "$([ "$(pool_stat decay_ms)" = 100 ] && [ "$held" -gt 0 ] && [ "$(pool_stat bytes)" = 0 ] &&
+	[ $((aged * 4096)) -ge "$held" ] && echo 0 || echo 1)" \
+	"pool_decay_ms=100: the idle pool gives back all $((held / 1024)) KiB by itself (aged +$aged pages, $(pool_stat bytes) bytes left)"
+echo 0 >"$param/pool_decay_ms"
+helper fill 8
+ok "$([ "$(pool_stat decay_ms)" = 0 ] && [ "$(pool_stat bytes)" -gt 0 ] && echo 0 || echo 1)" \
+	"pool_decay_ms=0 stops ageing: the pool refills and keeps $(($(pool_stat bytes) / 1024)) KiB"
 
 # --- unloading with a full pool ------------------------------------------------
 helper fill 64

@@ -6,7 +6,8 @@
  * A freed chunk enters the pool dirty; a worker zeroes it in the background
  * and only then moves it to the clean list that allocations take from, so a
  * chunk handed out is always zero. A shrinker gives pooled chunks back under
- * memory pressure, and a limit caps what the pool holds. The pool's counters
+ * memory pressure, a limit caps what the pool holds, and an idle pool gives
+ * half of what it holds back after each decay period. The pool's counters
  * appear as an attribute group, "pool", in the heap's sysfs directory.
  */
 #ifndef _DMAHEAP_PAGE_POOL_H
@@ -36,6 +37,8 @@ void dma_heap_page_pool_set_enabled(struct dma_heap_page_pool *pool,
 				    bool enabled);
 void dma_heap_page_pool_set_limit(struct dma_heap_page_pool *pool,
 				  unsigned long limit_pages);
+void dma_heap_page_pool_set_decay(struct dma_heap_page_pool *pool,
+				  unsigned int decay_ms);
 const struct attribute_group **
 dma_heap_page_pool_groups(struct dma_heap_page_pool *pool);
 
