@@ -52,21 +52,14 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "camera", required_argument, NULL, 'c' },
-		{ "size", required_argument, NULL, 's' },
-		{ "frames", required_argument, NULL, 'n' },
+		EXAMPLE_OPT_CAMERA, EXAMPLE_OPT_SIZE, EXAMPLE_OPT_FRAMES,
+		EXAMPLE_OPT_OUTPUT, EXAMPLE_OPT_REPORT, EXAMPLE_OPT_HELP,
 		{ "buffers", required_argument, NULL, 'b' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "report", required_argument, NULL, 'r' },
 		{ "check-bars", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *camera_name = "vivid-000-vid-cap", *output = "out/demo/frame.png";
-	const char *report_path = NULL;
-	unsigned int width = 640, height = 480;
+	struct example_options o;
 	bool heap_buffers = true;
-	long nframes = 60;
 	struct dmaheap_ctx *ctx = NULL;
 	struct v4l2_queue cam = { .count = 0 };
 	struct display d = { .fd = -1 };
@@ -75,25 +68,17 @@ int main(int argc, char **argv)
 	char cam_path[64];
 	int cam_fd = -1, shown = -1, opt, ret = -1;
 	int32_t fence = -1;
-	char *end;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* logs stay in order, even after a crash */
+	example_options_init(&o, "out/demo/frame.png");
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (example_option(&o, opt, optarg)) {
+		case 1: continue;
+		case -1: return 2;
+		}
 		switch (opt) {
-		case 'c': camera_name = optarg; break;
-		case 'o': output = optarg; break;
-		case 'r': report_path = optarg; break;
 		case 'k': return image_check_bars(optarg) ? 1 : 0;
 		case 'h': usage(stdout); return 0;
-		case 's':
-			if (sscanf(optarg, "%ux%u", &width, &height) != 2 || !width || !height)
-				return fail("--size wants WxH, e.g. 640x480, not '%s'", optarg), 2;
-			break;
-		case 'n':
-			nframes = strtol(optarg, &end, 10);
-			if (*end || nframes < 1 || nframes > 100000)
-				return fail("--frames wants a number from 1, not '%s'", optarg), 2;
-			break;
 		case 'b':
 			if (!strcmp(optarg, "heap") || !strcmp(optarg, "v4l2"))
 				heap_buffers = !strcmp(optarg, "heap");
@@ -107,16 +92,16 @@ int main(int argc, char **argv)
 		return fail("unexpected argument '%s' (see --help)", argv[optind]), 2;
 
 	report_init(&report, "cam2display");
-	cam_fd = v4l2_open_by_name(camera_name, "load vivid (modprobe vivid) or pass --camera NAME",
+	cam_fd = v4l2_open_by_name(o.camera, "load vivid (modprobe vivid) or pass --camera NAME",
 				   cam_path);
 	if (cam_fd < 0)
 		goto out;
 	v4l2_queue_init(&cam, cam_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, "camera");
-	if (v4l2_queue_set_format(&cam, V4L2_PIX_FMT_XBGR32, width, height, 0) ||
+	if (v4l2_queue_set_format(&cam, V4L2_PIX_FMT_XBGR32, o.width, o.height, 0) ||
 	    display_open(&d, "vkms") || display_setup(&d))
 		goto out;
 	printf("camera: %s (%s), %ux%u XR24 = V4L2_PIX_FMT_XBGR32 = DRM XRGB8888, %u bytes per line\n",
-	       camera_name, cam_path, cam.fmt.width, cam.fmt.height, cam.fmt.bytesperline);
+	       o.camera, cam_path, cam.fmt.width, cam.fmt.height, cam.fmt.bytesperline);
 
 	if (heap_buffers) {
 		if (!(ctx = dmaheap_ctx_create(0))) {
@@ -144,11 +129,11 @@ int main(int argc, char **argv)
 	}
 	if (v4l2_queue_stream(&cam, true))
 		goto out;
-	for (long n = 1; n <= nframes; n++) {
+	for (long n = 1; n <= o.frames; n++) {
 		int i = v4l2_queue_dqbuf(&cam, NULL);
 
 		if (i < 0 || display_show(&d, fbs[i], cam.fmt.width, cam.fmt.height,
-					  n == nframes ? &fence : NULL))
+					  n == o.frames ? &fence : NULL))
 			goto out;
 		if (n == 1)
 			report_sample(&report);
@@ -158,14 +143,12 @@ int main(int argc, char **argv)
 		shown = i;
 	}
 	printf("frames: %ld captured and shown, each as a %ux%u overlay centred on %s\n",
-	       nframes, cam.fmt.width, cam.fmt.height, d.mode.name);
-	if (display_save_writeback(&d, fence, output))
+	       o.frames, cam.fmt.width, cam.fmt.height, d.mode.name);
+	if (display_save_writeback(&d, fence, o.output))
 		goto out;
-	printf("output: %s (%ux%u, read back through the vkms writeback connector)\n",
-	       output, d.mode.hdisplay, d.mode.vdisplay);
 	/* Every buffer is still attached to camera and display: the proof. */
 	report_sample(&report);
-	if (report_write(&report, NULL) || (report_path && report_write(&report, report_path)))
+	if (report_write(&report, o.report))
 		goto out;
 	ret = 0;
 out:

@@ -66,54 +66,28 @@ static int save_decoded(const struct image *img, const char *path)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "camera", required_argument, NULL, 'c' },
-		{ "encoder", required_argument, NULL, 'e' },
-		{ "decoder", required_argument, NULL, 'd' },
-		{ "size", required_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "frames", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "report", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
+		EXAMPLE_OPT_CAMERA, EXAMPLE_OPT_ENCODER, EXAMPLE_OPT_DECODER,
+		EXAMPLE_OPT_SIZE, EXAMPLE_OPT_FORMAT, EXAMPLE_OPT_FRAMES,
+		EXAMPLE_OPT_OUTPUT, EXAMPLE_OPT_REPORT, EXAMPLE_OPT_HELP,
 		{ 0 },
 	};
-	const char *camera_name = "vivid-000-vid-cap", *encoder = "stateful-encoder";
-	const char *decoder = "stateful-decoder", *output = "out/demo/decoded.png";
-	const char *report_path = NULL;
-	const struct dmaheap_format *format = dmaheap_format_get(DRM_FORMAT_NV12);
-	unsigned int width = 640, height = 480;
-	long nframes = 60;
+	struct example_options o;
 	struct dmaheap_ctx *ctx = NULL;
 	struct v4l2_queue cam = { .count = 0 };
 	struct codec_pipe codec = { .enc_fd = -1, .dec_fd = -1 };
 	struct report report;
 	char cam_path[64], role[32];
 	int cam_fd = -1, last = -1, opt, ret = -1;
-	char *end;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* logs stay in order, even after a crash */
+	example_options_init(&o, "out/demo/decoded.png");
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (example_option(&o, opt, optarg)) {
+		case 1: continue;
+		case -1: return 2;
+		}
 		switch (opt) {
-		case 'c': camera_name = optarg; break;
-		case 'e': encoder = optarg; break;
-		case 'd': decoder = optarg; break;
-		case 'o': output = optarg; break;
-		case 'r': report_path = optarg; break;
 		case 'h': usage(stdout); return 0;
-		case 's':
-			if (sscanf(optarg, "%ux%u", &width, &height) != 2 || !width || !height)
-				return fail("--size wants WxH, e.g. 640x480, not '%s'", optarg), 2;
-			break;
-		case 'f':
-			format = dmaheap_format_from_name(optarg);
-			if (!format || !v4l2_from_drm_fourcc(format->fourcc))
-				return fail("--format: '%s' is not NV12 or XRGB8888", optarg), 2;
-			break;
-		case 'n':
-			nframes = strtol(optarg, &end, 10);
-			if (*end || nframes < 1 || nframes > 100000)
-				return fail("--frames wants a number from 1, not '%s'", optarg), 2;
-			break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -125,18 +99,18 @@ int main(int argc, char **argv)
 		fail("%s", dmaheap_last_error());
 		goto out;
 	}
-	cam_fd = v4l2_open_by_name(camera_name, "load vivid (modprobe vivid) or pass --camera NAME",
+	cam_fd = v4l2_open_by_name(o.camera, "load vivid (modprobe vivid) or pass --camera NAME",
 				   cam_path);
-	if (cam_fd < 0 || codec_open(&codec, encoder, decoder))
+	if (cam_fd < 0 || codec_open(&codec, o.encoder, o.decoder))
 		goto out;
 	v4l2_queue_init(&cam, cam_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, "camera");
-	if (v4l2_queue_set_format(&cam, v4l2_from_drm_fourcc(format->fourcc), width, height, 0) ||
-	    v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, NUM_BUFFERS, format->fourcc))
+	if (v4l2_queue_set_format(&cam, v4l2_from_drm_fourcc(o.format->fourcc), o.width, o.height, 0) ||
+	    v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, NUM_BUFFERS, o.format->fourcc))
 		goto out;
 	printf("camera: %s (%s), %ux%u %s, %u buffers from heap %s (V4L2_MEMORY_DMABUF)\n",
-	       camera_name, cam_path, cam.fmt.width, cam.fmt.height, format->drm_name,
+	       o.camera, cam_path, cam.fmt.width, cam.fmt.height, o.format->drm_name,
 	       cam.count, cam.heap);
-	if (codec_setup(&codec, ctx, &cam, format->fourcc))
+	if (codec_setup(&codec, ctx, &cam, o.format->fourcc))
 		goto out;
 	for (unsigned int i = 0; i < cam.count; i++) {
 		snprintf(role, sizeof(role), "camera[%u]", i);
@@ -150,7 +124,7 @@ int main(int argc, char **argv)
 	}
 	if (v4l2_queue_stream(&cam, true))
 		goto out;
-	for (long n = 1; n <= nframes; n++) {
+	for (long n = 1; n <= o.frames; n++) {
 		int i = v4l2_queue_dqbuf(&cam, NULL), k;
 
 		if (i < 0 || (k = codec_process(&codec, (unsigned int)i)) < 0 ||
@@ -162,22 +136,22 @@ int main(int argc, char **argv)
 				if (report_add(&report, role, codec.dec_cap.bufs[b].fd))
 					goto out;
 			}
-		if (n == 1 || n == nframes)
+		if (n == 1 || n == o.frames)
 			report_sample(&report);
 		if (last >= 0 && codec_release(&codec, (unsigned int)last))
 			goto out;
 		last = k;
 	}
 	printf("frames: %ld captured, encoded (%llu bytes of FWHT, %.1f%% of raw) and decoded\n",
-	       nframes, (unsigned long long)codec.compressed_bytes,
+	       o.frames, (unsigned long long)codec.compressed_bytes,
 	       100.0 * (double)codec.compressed_bytes /
-	       ((double)nframes * codec.enc_out.fmt.sizeimage));
-	if (report_write(&report, NULL) || (report_path && report_write(&report, report_path)))
+	       ((double)o.frames * codec.enc_out.fmt.sizeimage));
+	if (report_write(&report, o.report))
 		goto out;
-	if (save_decoded(&codec.dec_cap.bufs[last], output))
+	if (save_decoded(&codec.dec_cap.bufs[last], o.output))
 		goto out;
 	printf("output: %s (the last decoded frame, %ux%u, read with the CPU to save it)\n",
-	       output, codec.dec_cap.fmt.width, codec.dec_cap.fmt.height);
+	       o.output, codec.dec_cap.fmt.width, codec.dec_cap.fmt.height);
 	ret = 0;
 out:
 	v4l2_queue_release(&cam);

@@ -263,8 +263,12 @@ int display_save_writeback(const struct display *d, int fence, const char *path)
 
 	if (fence < 0 || poll(&pfd, 1, TIMEOUT_MS) != 1)
 		return fail("display: writeback did not complete within %d ms", TIMEOUT_MS);
-	return image_write_png_xrgb(path, d->writeback.map, d->writeback.pitch,
-				    d->mode.hdisplay, d->mode.vdisplay);
+	if (image_write_png_xrgb(path, d->writeback.map, d->writeback.pitch,
+				 d->mode.hdisplay, d->mode.vdisplay))
+		return -1;
+	printf("output: %s (%ux%u, read back through %s's writeback connector)\n",
+	       path, d->mode.hdisplay, d->mode.vdisplay, d->driver);
+	return 0;
 }
 
 void display_close(struct display *d)

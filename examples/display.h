@@ -64,7 +64,7 @@ int display_add_fb(struct display *d, const struct image *img, const char *label
  */
 int display_show(struct display *d, uint32_t fb, uint32_t w, uint32_t h, int32_t *fence);
 
-/* Waits for fence and saves the written-back screen as a PNG. */
+/* Waits for fence, saves the written-back screen as a PNG, says so on stdout. */
 int display_save_writeback(const struct display *d, int fence, const char *path);
 
 void display_close(struct display *d);

@@ -6,8 +6,9 @@
  *   decoder --NV12 heap buffer--> GPU (EGL texture, YUV -> RGB) --XRGB8888
  *   heap render target--> display (KMS overlay plane) --> writeback PNG
  *
- * The GPU is Mesa through EGL on GBM: llvmpipe in the test bed, the board's
- * GPU driver on a board, the same code either way. Displays such as vkms
+ * The GPU is Mesa through EGL: on a board, GBM on its GPU's DRM device; in
+ * the test bed, which has no GPU, Mesa's software device (llvmpipe, Mesa >=
+ * 24.1, which maps the dma-bufs itself). The same code either way. Displays such as vkms
  * scan out only RGB, so the GPU does the colour conversion, as on real
  * devices. --no-codec feeds the camera's buffers to the GPU directly.
  */
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "display.h"
@@ -25,6 +27,14 @@
 
 #define NUM_BUFFERS 4
 #define NUM_TARGETS 3	/* on screen, being drawn, spare */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static void usage(FILE *out)
 {
@@ -37,8 +47,11 @@ static void usage(FILE *out)
 		"  --encoder NAME    encoder's V4L2 name (default stateful-encoder)\n"
 		"  --decoder NAME    decoder's V4L2 name (default stateful-decoder)\n"
 		"  --no-codec        the GPU samples the camera's buffers directly\n"
-		"  --gpu DRIVER      DRM driver EGL runs on through GBM (default vkms;\n"
-		"                    on a board: its GPU's, e.g. panfrost, etnaviv)\n"
+		"  --gpu DRIVER      what EGL runs on: a DRM driver (GBM on that device,\n"
+		"                    e.g. panfrost, etnaviv), software (Mesa's software\n"
+		"                    device, llvmpipe; Mesa >= 24.1 for dma-buf import) or\n"
+		"                    auto (default): the display's device if a hardware\n"
+		"                    driver renders there, else software\n"
 		"  --display DRIVER  KMS driver to show on (default vkms)\n"
 		"  --size WxH        frame size (default 640x480)\n"
 		"  --format FOURCC   camera/codec format: NV12 (default) or XRGB8888\n"
@@ -54,27 +67,18 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "camera", required_argument, NULL, 'c' },
-		{ "encoder", required_argument, NULL, 'e' },
-		{ "decoder", required_argument, NULL, 'd' },
+		EXAMPLE_OPT_CAMERA, EXAMPLE_OPT_ENCODER, EXAMPLE_OPT_DECODER,
 		{ "no-codec", no_argument, NULL, 'C' },
 		{ "gpu", required_argument, NULL, 'g' },
 		{ "display", required_argument, NULL, 'D' },
-		{ "size", required_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "frames", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "report", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
+		EXAMPLE_OPT_SIZE, EXAMPLE_OPT_FORMAT, EXAMPLE_OPT_FRAMES,
+		EXAMPLE_OPT_OUTPUT, EXAMPLE_OPT_REPORT, EXAMPLE_OPT_HELP,
 		{ 0 },
 	};
-	const char *camera_name = "vivid-000-vid-cap", *encoder = "stateful-encoder";
-	const char *decoder = "stateful-decoder", *output = "out/demo/frame.png";
-	const char *gpu_driver = "vkms", *display_driver = "vkms", *report_path = NULL;
-	const struct dmaheap_format *format = dmaheap_format_get(DRM_FORMAT_NV12);
-	unsigned int width = 640, height = 480;
+	struct example_options o;
+	const char *gpu_driver = "auto", *display_driver = "vkms";
 	bool use_codec = true;
-	long nframes = 60;
+	long timed;
 	struct dmaheap_ctx *ctx = NULL;
 	struct v4l2_queue cam = { .count = 0 };
 	struct codec_pipe codec = { .enc_fd = -1, .dec_fd = -1 };
@@ -88,36 +92,22 @@ int main(int argc, char **argv)
 	char cam_path[64], role[32];
 	int cam_fd = -1, opt, ret = -1;
 	int32_t fence = -1;
-	char *end;
+	double draw_ms = 0, loop_start = 0, t0;
 
 	for (int t = 0; t < NUM_TARGETS; t++)
 		targets[t].fd = -1;
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* logs stay in order, even after a crash */
+	example_options_init(&o, "out/demo/frame.png");
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (example_option(&o, opt, optarg)) {
+		case 1: continue;
+		case -1: return 2;
+		}
 		switch (opt) {
-		case 'c': camera_name = optarg; break;
-		case 'e': encoder = optarg; break;
-		case 'd': decoder = optarg; break;
 		case 'C': use_codec = false; break;
 		case 'g': gpu_driver = optarg; break;
 		case 'D': display_driver = optarg; break;
-		case 'o': output = optarg; break;
-		case 'r': report_path = optarg; break;
 		case 'h': usage(stdout); return 0;
-		case 's':
-			if (sscanf(optarg, "%ux%u", &width, &height) != 2 || !width || !height)
-				return fail("--size wants WxH, e.g. 640x480, not '%s'", optarg), 2;
-			break;
-		case 'f':
-			format = dmaheap_format_from_name(optarg);
-			if (!format || !v4l2_from_drm_fourcc(format->fourcc))
-				return fail("--format: '%s' is not NV12 or XRGB8888", optarg), 2;
-			break;
-		case 'n':
-			nframes = strtol(optarg, &end, 10);
-			if (*end || nframes < 1 || nframes > 100000)
-				return fail("--frames wants a number from 1, not '%s'", optarg), 2;
-			break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -130,19 +120,21 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* Every device first: a missing one is reported before anything runs. */
-	cam_fd = v4l2_open_by_name(camera_name, "load vivid (modprobe vivid) or pass --camera NAME",
+	cam_fd = v4l2_open_by_name(o.camera, "load vivid (modprobe vivid) or pass --camera NAME",
 				   cam_path);
-	if (cam_fd < 0 || (use_codec && codec_open(&codec, encoder, decoder)) ||
-	    display_open(&d, display_driver) || display_setup(&d) || gpu_open(&g, gpu_driver, strcmp(gpu_driver, display_driver) ? -1 : d.fd))
+	if (cam_fd < 0 || (use_codec && codec_open(&codec, o.encoder, o.decoder)) ||
+	    display_open(&d, display_driver) || display_setup(&d) ||
+	    gpu_open(&g, gpu_driver,
+		     strcmp(gpu_driver, display_driver) && strcmp(gpu_driver, "auto") ? -1 : d.fd))
 		goto out;
 
 	/* camera */
 	v4l2_queue_init(&cam, cam_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, "camera");
-	if (v4l2_queue_set_format(&cam, v4l2_from_drm_fourcc(format->fourcc), width, height, 0) ||
-	    v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, NUM_BUFFERS, format->fourcc))
+	if (v4l2_queue_set_format(&cam, v4l2_from_drm_fourcc(o.format->fourcc), o.width, o.height, 0) ||
+	    v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, NUM_BUFFERS, o.format->fourcc))
 		goto out;
 	printf("camera: %s (%s), %ux%u %s, %u buffers from heap %s (V4L2_MEMORY_DMABUF)\n",
-	       camera_name, cam_path, cam.fmt.width, cam.fmt.height, format->drm_name,
+	       o.camera, cam_path, cam.fmt.width, cam.fmt.height, o.format->drm_name,
 	       cam.count, cam.heap);
 	for (unsigned int i = 0; i < cam.count; i++) {
 		snprintf(role, sizeof(role), "camera[%u]", i);
@@ -155,7 +147,7 @@ int main(int argc, char **argv)
 	}
 	/* codec */
 	if (use_codec) {
-		if (codec_setup(&codec, ctx, &cam, format->fourcc))
+		if (codec_setup(&codec, ctx, &cam, o.format->fourcc))
 			goto out;
 		for (unsigned int i = 0; i < codec.enc_cap.count; i++) {
 			snprintf(role, sizeof(role), "fwht[%u]", i);
@@ -190,7 +182,8 @@ int main(int argc, char **argv)
 
 	if (v4l2_queue_stream(&cam, true))
 		goto out;
-	for (long n = 1; n <= nframes; n++) {
+	loop_start = now_ms();
+	for (long n = 1; n <= o.frames; n++) {
 		int i = v4l2_queue_dqbuf(&cam, NULL), k = -1, tex, t = (int)(n % NUM_TARGETS);
 
 		if (i < 0)
@@ -199,7 +192,7 @@ int main(int argc, char **argv)
 			if ((k = codec_process(&codec, (unsigned int)i)) < 0 ||
 			    v4l2_queue_qbuf(&cam, (unsigned int)i, 0))
 				goto out;
-			if (n == 1)	/* the decoder's buffers exist once it saw the stream */
+			if (n == 1)	/* the o.decoder's buffers exist once it saw the stream */
 				for (unsigned int b = 0; b < codec.dec_cap.count; b++) {
 					snprintf(role, sizeof(role), "decoded[%u]", b);
 					if (report_add(&report, role, codec.dec_cap.bufs[b].fd) ||
@@ -211,23 +204,33 @@ int main(int argc, char **argv)
 		} else {
 			tex = cam_tex[i];
 		}
-		if (gpu_draw(&g, tex, target_img[t]) ||
-		    (use_codec ? codec_release(&codec, (unsigned int)k) :
+		t0 = now_ms();
+		if (gpu_draw(&g, tex, target_img[t]))
+			goto out;
+		if (n > 1 || o.frames == 1)	/* frame 1 also compiles the shaders */
+			draw_ms += now_ms() - t0;
+		if ((use_codec ? codec_release(&codec, (unsigned int)k) :
 				 v4l2_queue_qbuf(&cam, (unsigned int)i, 0)) ||
 		    display_show(&d, target_fb[t], targets[t].width, targets[t].height,
-				 n == nframes ? &fence : NULL))
+				 n == o.frames ? &fence : NULL))
 			goto out;
-		if (n == 1)
+		if (n == 1) {
 			report_sample(&report);
+			if (o.frames > 1)
+				loop_start = now_ms();	/* steady state from frame 2 */
+		}
 	}
+	t0 = now_ms() - loop_start;
+	timed = o.frames > 1 ? o.frames - 1 : 1;
 	printf("frames: %ld captured,%s composed by the GPU into XRGB8888 and shown on %s\n",
-	       nframes, use_codec ? " encoded, decoded," : "", display_driver);
-	if (display_save_writeback(&d, fence, output))
+	       o.frames, use_codec ? " encoded, decoded," : "", display_driver);
+	printf("timing: %ld frames after the first: GPU %.1f ms a frame (%.1f frames/s), whole chain %.1f frames/s (%s)\n",
+	       timed, draw_ms / (double)timed, (double)timed * 1e3 / draw_ms,
+	       (double)timed * 1e3 / t0, g.renderer);
+	if (display_save_writeback(&d, fence, o.output))
 		goto out;
-	printf("output: %s (%ux%u, read back through the writeback connector)\n",
-	       output, d.mode.hdisplay, d.mode.vdisplay);
 	report_sample(&report);
-	if (report_write(&report, NULL) || (report_path && report_write(&report, report_path)))
+	if (report_write(&report, o.report))
 		goto out;
 	ret = 0;
 out:

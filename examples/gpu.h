@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The GPU stage: EGL on GBM (Mesa; llvmpipe in the test bed, the board's
- * GPU driver on a board) with no window. Dma-buf images are imported with
+ * The GPU stage: EGL with no window, on GBM on a DRM device (the board's GPU
+ * driver) or on Mesa's software device (llvmpipe, in the test bed). Dma-buf images are imported with
  * EGL_EXT_image_dma_buf_import: sources become external textures (any format
  * the driver samples, NV12 included: the GPU converts YUV to RGB), render
  * targets become the colour attachment of a framebuffer object. Nothing is
@@ -23,20 +23,22 @@
 struct gpu_image {
 	int fd;				/* not owned */
 	EGLImageKHR image;
-	GLuint texture, fbo;		/* fbo only for render targets */
+	EGLImageKHR image_uv;		/* NV12 imported plane by plane: CbCr */
+	GLuint texture, texture_uv, fbo;	/* fbo only for render targets */
 	uint32_t width, height;
 };
 
 struct gpu {
-	int drm_fd;
-	char path[64];
+	int drm_fd;			/* GBM's DRM file; -1 on the software device */
+	char where[96];			/* what EGL runs on, for messages */
 	const char *driver;
 	struct gbm_device *gbm;
 	EGLDisplay dpy;
 	EGLContext ctx;
-	GLuint program, vbo;
+	GLuint program, program_yuv, vbo;
 	const char *renderer;
 	bool software;			/* llvmpipe/softpipe: the CPU renders */
+	bool split_nv12;		/* the driver imports NV12 only plane by plane */
 	struct gpu_image images[GPU_MAX_IMAGES];
 	unsigned int num_images;
 	PFNEGLCREATEIMAGEKHRPROC create_image;
@@ -45,8 +47,11 @@ struct gpu {
 };
 
 /*
- * Brings up EGL/GLES 2 on the DRM device of driver (by name). When share_fd
- * is that device already open (the display's), GBM uses the same DRM file:
+ * Brings up EGL/GLES 2. driver is a DRM driver name (GBM on that device),
+ * "software" (Mesa's software device: llvmpipe mapping dma-bufs itself, Mesa
+ * >= 24.1) or "auto": GBM on the display's device (share_fd) if it renders
+ * with a hardware driver there, else the software device. When share_fd is
+ * the GPU's device already open (the display's), GBM uses the same DRM file:
  * a dma-buf imported by both then is one GEM object with one attachment and
  * one DMA mapping, not two.
  */

@@ -84,13 +84,10 @@ void report_sample(struct report *r)
 	dmaheap_bufinfo_free(info);
 }
 
-int report_write(const struct report *r, const char *path)
+static void report_print(const struct report *r, FILE *f)
 {
-	FILE *f = path ? fopen(path, "a") : stdout;
 	unsigned int maps = 0;
 
-	if (!f)
-		return fail("report: open %s: %s", path, strerror(errno));
 	fprintf(f, "stage %s: %u buffers, devices from %u bufinfo samples%s%s\n", r->stage,
 		r->count, r->samples, r->bufinfo_error[0] ? ": " : "", r->bufinfo_error);
 	for (unsigned int i = 0; i < r->count; i++) {
@@ -105,7 +102,20 @@ int report_write(const struct report *r, const char *path)
 	}
 	fprintf(f, "  cpu-copies %u (pixel copies between stages), cpu-maps %u\n",
 		r->cpu_copies, maps);
-	if (path)
-		fclose(f);
+}
+
+int report_write(const struct report *r, const char *path)
+{
+	FILE *f;
+
+	report_print(r, stdout);
+	if (!path)
+		return 0;
+	f = fopen(path, "a");
+	if (!f)
+		return fail("report: open %s: %s", path, strerror(errno));
+	report_print(r, f);
+	if (fclose(f))
+		return fail("report: write %s: %s", path, strerror(errno));
 	return 0;
 }

@@ -38,7 +38,7 @@ void report_init(struct report *r, const char *stage);
 int report_add(struct report *r, const char *role, int fd);
 /* Reads bufinfo and /proc/self/maps; call while the devices hold the buffers. */
 void report_sample(struct report *r);
-/* Appends the report to path (stdout when NULL). */
+/* Prints the report, and appends it to path too unless that is NULL. */
 int report_write(const struct report *r, const char *path);
 
 #endif /* EXAMPLES_REPORT_H */
