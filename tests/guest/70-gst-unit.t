@@ -18,38 +18,73 @@ export TMPDIR=${XDG_RUNTIME_DIR:-/tmp} TEMP=${XDG_RUNTIME_DIR:-/tmp}
 cd "$TMPDIR" || exit 1
 export CK_DEFAULT_TIMEOUT=120
 
-for t in allocator bufferpool element; do
-	exe=$dir/gst-$t
-	if [ ! -x "$exe" ]; then
-		n=$((n + 1))
-		echo "ok $n - gst-$t # SKIP $exe is not built (gstreamer-check-1.0 missing? ninja -C build)"
-		continue
-	fi
-	if [ ! -e /dev/dma_heap/system ]; then
-		n=$((n + 1))
-		echo "ok $n - gst-$t # SKIP no /dev/dma_heap/system (load the dmaheap modules)"
-		continue
-	fi
-	out=$(mktemp)
-	"$exe" >"$out" 2>&1
-	rc=$?
-	# GstCheck prints only failures ("file:line:F:tcase:test:0: message",
-	# E for errors) and a summary; the test names come from the source.
-	mapfile -t names < <(sed -n 's/.*tcase_add_test (tc, \([a-z0-9_]*\)).*/\1/p' \
-		"$top/gst-plugin/tests/$t.c")
-	summary=$(grep -E '^[0-9]+%: Checks: [0-9]+' "$out")
-	for name in "${names[@]}"; do
-		n=$((n + 1))
-		failure=$(grep -E "^[^:]+:[0-9]+:[FE]:[^:]*:$name:" "$out" | head -n 1)
-		if [ -n "$failure" ]; then
-			echo "not ok $n - gst-$t: $name: ${failure#*:*:*:*:*:*:}"
-		elif [ -z "$summary" ]; then
-			echo "not ok $n - gst-$t: $name (no result: exit status $rc)"
+# Each test program twice: built against Debian 12's GStreamer 1.22
+# (build/), and against Debian 13's 1.26 (build/gst-next/, run with that
+# tree's own loader: tests/gstreamer-trixie), where the plugin also offers
+# memory:DMABuf with DMA_DRM caps.
+next_env=$("$top/tests/gstreamer-trixie" --offline --env 2>/dev/null) || next_env=""
+for variant in 1.22 next; do
+	for t in allocator bufferpool element; do
+		loader=""
+		if [ "$variant" = next ]; then
+			exe=$build/gst-next/gst-plugin/tests/gst-$t
+			if [ -z "$next_env" ] || [ ! -x "$exe" ]; then
+				n=$((n + 1))
+				echo "ok $n - gst-$t on GStreamer 1.26 # SKIP no Debian 13 GStreamer in the cache or no $exe (./check fetches and builds both)"
+				continue
+			fi
+			loader=$(eval "$next_env"; echo "$DMAHEAP_GST_LOADER")
+			label="gst-$t on GStreamer $(eval "$next_env"; echo "$DMAHEAP_GST_VERSION")"
 		else
-			echo "ok $n - gst-$t: $name"
+			exe=$dir/gst-$t
+			label=gst-$t
 		fi
+		if [ ! -x "$exe" ]; then
+			n=$((n + 1))
+			echo "ok $n - gst-$t # SKIP $exe is not built (gstreamer-check-1.0 missing? ninja -C build)"
+			continue
+		fi
+		if [ ! -e /dev/dma_heap/system ]; then
+			n=$((n + 1))
+			echo "ok $n - gst-$t # SKIP no /dev/dma_heap/system (load the dmaheap modules)"
+			continue
+		fi
+		out=$(mktemp)
+		# libcheck writes every test's result (name, success/failure/error,
+		# message) to this XML file; the test program's output is diagnostics.
+		export CK_XML_LOG_FILE_NAME=$out.xml
+		rm -f "$out.xml"
+		if [ -n "$loader" ]; then
+			# shellcheck disable=SC2086 # the loader and its options
+			(eval "$next_env"; exec $loader "$exe") >"$out" 2>&1
+		else
+			"$exe" >"$out" 2>&1
+		fi
+		rc=$?
+		results=$(python3 - "$out.xml" <<'PY' 2>&1
+import sys, xml.etree.ElementTree as ET
+ns = {"c": "http://check.sourceforge.net/ns"}
+for t in ET.parse(sys.argv[1]).getroot().iterfind(".//c:test", ns):
+    msg = (t.findtext("c:message", "", ns) or "").replace("\n", " ")
+    print(t.get("result"), t.findtext("c:id", "?", ns), msg, sep="\t")
+PY
+		)
+		if [ -z "$results" ] || ! grep -q $'^success\t\|^failure\t\|^error\t' <<<"$results"; then
+			n=$((n + 1))
+			echo "not ok $n - $label: no test results (exit status $rc)"
+		else
+			while IFS=$'\t' read -r result name msg; do
+				n=$((n + 1))
+				if [ "$result" = success ]; then
+					echo "ok $n - $label: $name"
+				else
+					echo "not ok $n - $label: $name: $result: $msg"
+				fi
+			done <<<"$results"
+		fi
+		rm -f "$out.xml"
+		sed 's/^/# /' "$out" | tail -n 40
+		rm -f "$out"
 	done
-	sed 's/^/# /' "$out" | tail -n 40
-	rm -f "$out"
 done
 echo "1..$n"
