@@ -3,11 +3,15 @@
 #include "gstdmaheapdebug.h"
 #include "gstdmaheapformat.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <dmaheap/dmaheap.h>
 
 #define GST_CAT_DEFAULT gst_dmaheap_debug
 
 #define CONFIG_STRIDE_ALIGN "dmaheap-stride-align"
+#define CONFIG_FENCE_TIMEOUT "dmaheap-fence-timeout"
+#define DEFAULT_FENCE_TIMEOUT (1 * GST_SECOND)
 
 struct _GstDmaHeapBufferPool
 {
@@ -19,6 +23,8 @@ struct _GstDmaHeapBufferPool
   GstVideoAlignment align;
   struct dmaheap_layout layout; /* of the padded frame */
   gboolean per_plane;
+  GstClockTime fence_timeout;   /* 0: do not wait */
+  GWeakRef owner;               /* element that reports allocation errors */
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstDmaHeapBufferPool, gst_dmaheap_buffer_pool,
@@ -38,6 +44,31 @@ gst_dmaheap_buffer_pool_config_get_stride_align (GstStructure * config)
 
   gst_structure_get_uint (config, CONFIG_STRIDE_ALIGN, &align);
   return align;
+}
+
+void
+gst_dmaheap_buffer_pool_config_set_fence_timeout (GstStructure * config,
+    GstClockTime timeout)
+{
+  gst_structure_set (config, CONFIG_FENCE_TIMEOUT, G_TYPE_UINT64, timeout,
+      NULL);
+}
+
+GstClockTime
+gst_dmaheap_buffer_pool_config_get_fence_timeout (GstStructure * config)
+{
+  guint64 timeout = DEFAULT_FENCE_TIMEOUT;
+
+  gst_structure_get_uint64 (config, CONFIG_FENCE_TIMEOUT, &timeout);
+  return timeout;
+}
+
+void
+gst_dmaheap_buffer_pool_set_owner (GstDmaHeapBufferPool * self,
+    GstElement * owner)
+{
+  g_return_if_fail (GST_IS_DMAHEAP_BUFFER_POOL (self));
+  g_weak_ref_set (&self->owner, owner);
 }
 
 static const gchar **
@@ -140,6 +171,8 @@ gst_dmaheap_buffer_pool_set_config (GstBufferPool * pool,
     stride_align = lcm (stride_align, self->align.stride_align[i] + 1);
   self->per_plane = gst_buffer_pool_config_has_option (config,
       GST_BUFFER_POOL_OPTION_DMAHEAP_PER_PLANE_MEMORY);
+  self->fence_timeout =
+      gst_dmaheap_buffer_pool_config_get_fence_timeout (config);
 
   width = GST_VIDEO_INFO_WIDTH (&info) + self->align.padding_left +
       self->align.padding_right;
@@ -180,11 +213,26 @@ static GstMemory *
 alloc_memory (GstDmaHeapBufferPool * self, gsize size)
 {
   GstMemory *mem = gst_allocator_alloc (self->allocator, size, NULL);
+  GstElement *owner;
 
-  if (!mem)
-    GST_ERROR_OBJECT (self, "cannot allocate %" G_GSIZE_FORMAT " bytes: %s",
-        size, dmaheap_last_error ());
-  return mem;
+  if (mem)
+    return mem;
+  GST_ERROR_OBJECT (self, "cannot allocate %" G_GSIZE_FORMAT " bytes: %s",
+      size, dmaheap_last_error ());
+  /* The producer only sees GST_FLOW_ERROR ("Internal data stream error");
+   * the element that offered the pool says which heap ran out. */
+  owner = g_weak_ref_get (&self->owner);
+  if (owner) {
+    GST_ELEMENT_ERROR (owner, RESOURCE, NO_SPACE_LEFT,
+        ("Cannot allocate a %" G_GSIZE_FORMAT "-byte buffer from dma-buf "
+            "heap '%s': %s", size, gst_dmaheap_allocator_get_heap_name
+            (GST_DMAHEAP_ALLOCATOR (self->allocator)), dmaheap_last_error ()),
+        ("the pool holds buffers still in use downstream; free memory in "
+            "the heap, use fewer or smaller buffers (max-buffers), or "
+            "another heap"));
+    gst_object_unref (owner);
+  }
+  return NULL;
 }
 
 static GstFlowReturn
@@ -233,6 +281,62 @@ failed:
   return GST_FLOW_ERROR;
 }
 
+/* Waits until no device still reads or writes fd: poll() on a dma-buf for
+ * POLLOUT waits for all its implicit fences (the reservation object's
+ * readers and writers). Returns FALSE when the deadline (monotonic time)
+ * passed first. */
+static gboolean
+wait_dmabuf_idle (int fd, gint64 deadline)
+{
+  struct pollfd pfd = {.fd = fd,.events = POLLOUT };
+
+  for (;;) {
+    gint64 left_ms = (deadline - g_get_monotonic_time () + 999) / 1000;
+    int ret;
+
+    ret = poll (&pfd, 1, (int) CLAMP (left_ms, 0, G_MAXINT));
+    if (ret > 0)
+      return TRUE;
+    if (ret == 0)
+      return FALSE;
+    if (errno != EINTR)
+      return TRUE;              /* not pollable: nothing to wait for */
+  }
+}
+
+/* A buffer comes back to the pool when the last GstBuffer reference goes,
+ * which for a device may be before it is done with the memory (a display
+ * still scanning out, an encoder still reading, work queued behind a
+ * fence). Before handing it out for writing again, wait for its fences. */
+static GstFlowReturn
+gst_dmaheap_buffer_pool_acquire_buffer (GstBufferPool * pool,
+    GstBuffer ** buffer, GstBufferPoolAcquireParams * params)
+{
+  GstDmaHeapBufferPool *self = GST_DMAHEAP_BUFFER_POOL (pool);
+  GstFlowReturn ret;
+  gint64 deadline;
+
+  ret = GST_BUFFER_POOL_CLASS (gst_dmaheap_buffer_pool_parent_class)->
+      acquire_buffer (pool, buffer, params);
+  if (ret != GST_FLOW_OK || self->fence_timeout == 0)
+    return ret;
+
+  deadline = g_get_monotonic_time () + self->fence_timeout / GST_USECOND;
+  for (guint i = 0; i < gst_buffer_n_memory (*buffer); i++) {
+    GstMemory *mem = gst_buffer_peek_memory (*buffer, i);
+    int fd = gst_is_dmabuf_memory (mem) ? gst_dmabuf_memory_get_fd (mem) : -1;
+
+    if (fd >= 0 && !wait_dmabuf_idle (fd, deadline)) {
+      GST_WARNING_OBJECT (self, "buffer %p: dma-buf fd %d still busy (a "
+          "device is reading or writing it) after %" GST_TIME_FORMAT "; "
+          "handing it out anyway, the frame may tear", *buffer, fd,
+          GST_TIME_ARGS (self->fence_timeout));
+      break;
+    }
+  }
+  return GST_FLOW_OK;
+}
+
 gboolean
 gst_dmaheap_buffer_pool_get_video_info (GstDmaHeapBufferPool * self,
     GstVideoInfo * info)
@@ -250,6 +354,7 @@ gst_dmaheap_buffer_pool_finalize (GObject * object)
   GstDmaHeapBufferPool *self = GST_DMAHEAP_BUFFER_POOL (object);
 
   gst_clear_object (&self->allocator);
+  g_weak_ref_clear (&self->owner);
   G_OBJECT_CLASS (gst_dmaheap_buffer_pool_parent_class)->finalize (object);
 }
 
@@ -263,12 +368,15 @@ gst_dmaheap_buffer_pool_class_init (GstDmaHeapBufferPoolClass * klass)
   pool_class->get_options = gst_dmaheap_buffer_pool_get_options;
   pool_class->set_config = gst_dmaheap_buffer_pool_set_config;
   pool_class->alloc_buffer = gst_dmaheap_buffer_pool_alloc_buffer;
+  pool_class->acquire_buffer = gst_dmaheap_buffer_pool_acquire_buffer;
 }
 
 static void
 gst_dmaheap_buffer_pool_init (GstDmaHeapBufferPool * self)
 {
   gst_video_alignment_reset (&self->align);
+  self->fence_timeout = DEFAULT_FENCE_TIMEOUT;
+  g_weak_ref_init (&self->owner, NULL);
 }
 
 GstBufferPool *

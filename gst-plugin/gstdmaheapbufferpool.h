@@ -9,7 +9,9 @@
  * gives one dma-buf per plane (V4L2 multi-planar formats such as NV12M).
  * GstVideoAlignment padding and a stride alignment are honoured. Buffers
  * come back to the pool with their memories, so consumers that cache state
- * per GstMemory (kmssink's framebuffers) keep it.
+ * per GstMemory (kmssink's framebuffers) keep it. Before a buffer is handed
+ * out again, the pool waits (bounded) for the implicit fences of its
+ * dma-bufs, so a device still reading or writing it is not overwritten.
  */
 #ifndef GST_DMAHEAP_BUFFER_POOL_H
 #define GST_DMAHEAP_BUFFER_POOL_H
@@ -38,6 +40,19 @@ GstBufferPool *gst_dmaheap_buffer_pool_new (GstAllocator * allocator);
 void gst_dmaheap_buffer_pool_config_set_stride_align (GstStructure * config,
     guint align);
 guint gst_dmaheap_buffer_pool_config_get_stride_align (GstStructure * config);
+
+/* Longest wait, when a buffer is acquired, for the devices still using its
+ * dma-bufs (implicit fences); after it, a warning and the buffer anyway.
+ * 0: no wait. Default 1 s. */
+void gst_dmaheap_buffer_pool_config_set_fence_timeout (GstStructure * config,
+    GstClockTime timeout);
+GstClockTime gst_dmaheap_buffer_pool_config_get_fence_timeout (GstStructure *
+    config);
+
+/* The element that reports an allocation failure as an element error
+ * (naming the heap); the pool keeps a weak reference. */
+void gst_dmaheap_buffer_pool_set_owner (GstDmaHeapBufferPool * self,
+    GstElement * owner);
 
 /* The layout of the configured caps: offsets and strides as in each
  * buffer's GstVideoMeta, size the buffer size. FALSE before set_config. */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * GstVideoFormat <-> DRM fourcc. GStreamer 1.22 has no such mapping
- * (gst_video_dma_drm_fourcc_from_format() arrived in 1.24); only linear
- * layouts are meant, and only formats libdmaheap's table knows are used.
- * A candidate for lib/ once a second caller needs it.
+ * GstVideoFormat <-> DRM fourcc, from libdmaheap's format table (each
+ * entry's gst_name, matched with gst_video_format_to/from_string()).
+ * GStreamer 1.22 has no such mapping (gst_video_dma_drm_fourcc_from_format()
+ * arrived in 1.24); only linear layouts are meant.
  */
 #ifndef GST_DMAHEAP_FORMAT_H
 #define GST_DMAHEAP_FORMAT_H

@@ -93,8 +93,16 @@ clear_pool (GstDmaHeapPool * self)
   self->pool_proposed = FALSE;
 }
 
-/* Upstream may still use the current pool (an active pool cannot be
- * reconfigured): keep it until stop() and make a new one. */
+static void
+deactivate_and_unref (gpointer pool)
+{
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+}
+
+/* New caps without a new ALLOCATION query: upstream may still acquire from
+ * the current pool (an active pool cannot be reconfigured), so keep it
+ * active until stop() and make a new one. */
 static void
 retire_pool (GstDmaHeapPool * self)
 {
@@ -104,11 +112,20 @@ retire_pool (GstDmaHeapPool * self)
   self->pool_proposed = FALSE;
 }
 
+/* Upstream asked again, so it is about to replace the pool it had: release
+ * the old one now. Deactivating frees its idle buffers at once and the rest
+ * as they come back, so a producer that renegotiates often (a decoder after
+ * each source change) does not pile up pools of heap memory until stop(). */
 static void
-deactivate_and_unref (gpointer pool)
+release_proposed_pool (GstDmaHeapPool * self)
 {
-  gst_buffer_pool_set_active (pool, FALSE);
-  gst_object_unref (pool);
+  if (self->pool) {
+    GST_DEBUG_OBJECT (self, "releasing %" GST_PTR_FORMAT ": upstream asked "
+        "for a new pool", self->pool);
+    deactivate_and_unref (self->pool);
+  }
+  self->pool = NULL;
+  self->pool_proposed = FALSE;
 }
 
 static gboolean
@@ -128,6 +145,9 @@ make_pool (GstDmaHeapPool * self, GstCaps * caps, GstVideoInfo * info)
 {
   GstBufferPool *pool = gst_dmaheap_buffer_pool_new (self->allocator);
   GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_dmaheap_buffer_pool_set_owner (GST_DMAHEAP_BUFFER_POOL (pool),
+      GST_ELEMENT (self));
 
   GST_OBJECT_LOCK (self);
   gst_buffer_pool_config_set_params (config, caps, info->size,
@@ -202,7 +222,10 @@ gst_dmaheap_pool_propose_allocation (GstBaseTransform * trans,
 
     if (!pool)
       return FALSE;
-    retire_pool (self);
+    if (self->pool_proposed)
+      release_proposed_pool (self);
+    else
+      retire_pool (self);
     self->pool = pool;
     self->info = info;
   }
@@ -277,23 +300,14 @@ copy_into_pool_buffer (GstDmaHeapPool * self, GstBuffer * inbuf,
         ("upstream produced a short buffer"));
     return GST_FLOW_ERROR;
   }
+  /* An allocation failure is reported by the pool, as this element's error
+   * naming the heap (gst_dmaheap_buffer_pool_set_owner()). */
   if (!gst_buffer_pool_is_active (self->pool) &&
-      !gst_buffer_pool_set_active (self->pool, TRUE)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Cannot allocate buffers from dma-buf heap '%s': %s",
-            gst_dmaheap_allocator_get_heap_name (GST_DMAHEAP_ALLOCATOR
-                (self->allocator)), dmaheap_last_error ()), (NULL));
+      !gst_buffer_pool_set_active (self->pool, TRUE))
     return GST_FLOW_ERROR;
-  }
   ret = gst_buffer_pool_acquire_buffer (self->pool, &out, NULL);
-  if (ret != GST_FLOW_OK) {
-    if (ret != GST_FLOW_FLUSHING)
-      GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-          ("Cannot allocate a buffer from dma-buf heap '%s': %s",
-              gst_dmaheap_allocator_get_heap_name (GST_DMAHEAP_ALLOCATOR
-                  (self->allocator)), dmaheap_last_error ()), (NULL));
+  if (ret != GST_FLOW_OK)
     return ret;
-  }
 
   gst_dmaheap_buffer_pool_get_video_info (GST_DMAHEAP_BUFFER_POOL (self->pool),
       &out_info);

@@ -2,18 +2,28 @@
 /*
  * GstDmaHeapBufferPool: libdmaheap's layout in GstVideoMeta, one dma-buf per
  * frame or per plane, stride alignment, GstVideoAlignment padding, buffers
- * recycled with their memories, formats it cannot lay out refused.
+ * recycled with their memories, formats it cannot lay out refused, and a
+ * recycled buffer handed out only once its dma-buf's fences signalled (or
+ * after the timeout), with a sw_sync fence imported into the dma-buf.
  */
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
 #include <dmaheap/dmaheap.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/dma-buf.h>
+
 #include "gstdmaheapallocator.h"
 #include "gstdmaheapbufferpool.h"
 
+/* fence_timeout: GST_CLOCK_TIME_NONE for the pool's default */
 static GstBufferPool *
-make_pool (const gchar * caps_str, guint stride_align, gboolean per_plane,
-    GstVideoAlignment * align, guint min, guint max)
+make_pool_full (const gchar * caps_str, guint stride_align,
+    gboolean per_plane, GstVideoAlignment * align, guint min, guint max,
+    GstClockTime fence_timeout)
 {
   GstAllocator *alloc = gst_dmaheap_allocator_new ("system",
       GST_DMAHEAP_USAGE_CPU);
@@ -32,6 +42,8 @@ make_pool (const gchar * caps_str, guint stride_align, gboolean per_plane,
         GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT);
     gst_buffer_pool_config_set_video_alignment (config, align);
   }
+  if (GST_CLOCK_TIME_IS_VALID (fence_timeout))
+    gst_dmaheap_buffer_pool_config_set_fence_timeout (config, fence_timeout);
   gst_caps_unref (caps);
   gst_object_unref (alloc);
   if (!gst_buffer_pool_set_config (pool, config)) {
@@ -40,6 +52,14 @@ make_pool (const gchar * caps_str, guint stride_align, gboolean per_plane,
   }
   fail_unless (gst_buffer_pool_set_active (pool, TRUE));
   return pool;
+}
+
+static GstBufferPool *
+make_pool (const gchar * caps_str, guint stride_align, gboolean per_plane,
+    GstVideoAlignment * align, guint min, guint max)
+{
+  return make_pool_full (caps_str, stride_align, per_plane, align, min, max,
+      GST_CLOCK_TIME_NONE);
 }
 
 static void
@@ -218,6 +238,150 @@ GST_START_TEST (test_refuses_unknown_format)
 }
 GST_END_TEST;
 
+/* sw_sync (CONFIG_SW_SYNC, debugfs): a timeline whose fences userspace
+ * signals. Its UAPI is not in the exported headers. */
+struct sw_sync_create_fence_data
+{
+  __u32 value;
+  char name[32];
+  __s32 fence;
+};
+#define SW_SYNC_IOC_CREATE_FENCE _IOWR ('W', 0, struct sw_sync_create_fence_data)
+#define SW_SYNC_IOC_INC _IOW ('W', 1, __u32)
+
+/* Puts an unsignalled write fence of a new sw_sync timeline into the
+ * dma-buf fd, as a device still writing it would; returns the timeline
+ * (signal with SW_SYNC_IOC_INC), or -1 when the kernel has no sw_sync. */
+static int
+busy_dmabuf (int fd)
+{
+  struct sw_sync_create_fence_data data = {.value = 1,.name = "dmaheap-test" };
+  struct dma_buf_import_sync_file import = {.flags = DMA_BUF_SYNC_WRITE };
+  struct pollfd pfd = {.fd = fd,.events = POLLOUT };
+  int timeline = open ("/sys/kernel/debug/sync/sw_sync", O_RDWR | O_CLOEXEC);
+
+  if (timeline < 0)
+    return -1;
+  fail_unless (ioctl (timeline, SW_SYNC_IOC_CREATE_FENCE, &data) == 0,
+      "SW_SYNC_IOC_CREATE_FENCE: %s", g_strerror (errno));
+  import.fd = data.fence;
+  fail_unless (ioctl (fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &import) == 0,
+      "DMA_BUF_IOCTL_IMPORT_SYNC_FILE: %s", g_strerror (errno));
+  close (data.fence);
+  fail_unless_equals_int (poll (&pfd, 1, 0), 0);        /* busy now */
+  return timeline;
+}
+
+static void
+signal_timeline (int timeline)
+{
+  __u32 one = 1;
+
+  fail_unless (ioctl (timeline, SW_SYNC_IOC_INC, &one) == 0,
+      "SW_SYNC_IOC_INC: %s", g_strerror (errno));
+}
+
+static gboolean
+dmabuf_idle (GstBuffer * buf)
+{
+  struct pollfd pfd = {
+    .fd = gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buf, 0)),
+    .events = POLLOUT
+  };
+
+  return poll (&pfd, 1, 0) == 1;
+}
+
+/* A buffer whose fence never signals: acquire waits the whole timeout,
+ * then hands it out anyway (with a warning) rather than hanging. */
+GST_START_TEST (test_fence_timeout_bounds_the_wait)
+{
+  const GstClockTime timeout = 300 * GST_MSECOND;
+  GstBufferPool *pool = make_pool_full ("video/x-raw,format=BGRx,width=64,"
+      "height=64,framerate=30/1", 0, FALSE, NULL, 1, 1, timeout);
+  GstBuffer *buf, *again;
+  GstMemory *mem;
+  gint64 t0, waited;
+  int timeline;
+
+  fail_unless (pool != NULL);
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  mem = gst_buffer_peek_memory (buf, 0);
+  timeline = busy_dmabuf (gst_dmabuf_memory_get_fd (mem));
+  if (timeline < 0) {
+    GST_INFO ("no /sys/kernel/debug/sync/sw_sync (CONFIG_SW_SYNC): no fence "
+        "to wait for");
+    gst_buffer_unref (buf);
+    free_pool (pool);
+    return;
+  }
+  gst_buffer_unref (buf);
+
+  t0 = g_get_monotonic_time ();
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &again, NULL) ==
+      GST_FLOW_OK);
+  waited = g_get_monotonic_time () - t0;
+  fail_unless (gst_buffer_peek_memory (again, 0) == mem);
+  fail_unless (waited >= (gint64) (timeout / GST_USECOND),
+      "acquire returned after %" G_GINT64_FORMAT " us, before the fence "
+      "timeout", waited);
+  fail_if (dmabuf_idle (again));        /* it was handed out busy */
+  signal_timeline (timeline);
+  fail_unless (dmabuf_idle (again));
+  close (timeline);
+  gst_buffer_unref (again);
+  free_pool (pool);
+}
+GST_END_TEST;
+
+static gint signalled;
+
+static gpointer
+signal_thread (gpointer data)
+{
+  g_atomic_int_set (&signalled, 1);
+  signal_timeline (GPOINTER_TO_INT (data));
+  return NULL;
+}
+
+/* A buffer released while a device still writes it comes back only once
+ * the fence signalled: acquire cannot return before the signalling thread
+ * ran, and returns long before the (long) timeout. */
+GST_START_TEST (test_acquire_waits_for_fences)
+{
+  GstBufferPool *pool = make_pool_full ("video/x-raw,format=NV12,width=64,"
+      "height=64,framerate=30/1", 0, FALSE, NULL, 1, 1, 60 * GST_SECOND);
+  GstBuffer *buf;
+  GThread *thread;
+  int timeline;
+
+  fail_unless (pool != NULL);
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  timeline = busy_dmabuf (gst_dmabuf_memory_get_fd (gst_buffer_peek_memory
+          (buf, 0)));
+  if (timeline < 0) {
+    GST_INFO ("no sw_sync: no fence to wait for");
+    gst_buffer_unref (buf);
+    free_pool (pool);
+    return;
+  }
+  gst_buffer_unref (buf);
+  g_atomic_int_set (&signalled, 0);
+  thread = g_thread_new ("signal", signal_thread, GINT_TO_POINTER (timeline));
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  fail_unless (g_atomic_int_get (&signalled),
+      "the buffer came back before its fence signalled");
+  fail_unless (dmabuf_idle (buf));
+  g_thread_join (thread);
+  close (timeline);
+  gst_buffer_unref (buf);
+  free_pool (pool);
+}
+GST_END_TEST;
+
 static Suite *
 dmaheap_bufferpool_suite (void)
 {
@@ -231,6 +395,8 @@ dmaheap_bufferpool_suite (void)
   tcase_add_test (tc, test_video_alignment);
   tcase_add_test (tc, test_recycled_with_memories);
   tcase_add_test (tc, test_refuses_unknown_format);
+  tcase_add_test (tc, test_fence_timeout_bounds_the_wait);
+  tcase_add_test (tc, test_acquire_waits_for_fences);
   return s;
 }
 

@@ -204,6 +204,45 @@ GST_START_TEST (test_unknown_heap_fails_state_change)
 }
 GST_END_TEST;
 
+/* A producer asking again (a decoder after each source change) gets a new
+ * pool, and the one it had is deactivated at once, so repeated
+ * renegotiation cannot pile up pools of heap memory: its idle buffers are
+ * freed now, the one still held when it comes back. */
+GST_START_TEST (test_requery_releases_old_pool)
+{
+  GstHarness *h = harness_new ("system");
+  GstCaps *caps = gst_caps_from_string (CAPS);
+  GstBufferPool *first = NULL, *second = NULL;
+  GstBuffer *held;
+
+  gst_harness_play (h);
+  gst_harness_set_src_caps (h, gst_caps_ref (caps));
+  for (int i = 0; i < 2; i++) {
+    GstQuery *query = gst_query_new_allocation (caps, TRUE);
+
+    fail_unless (gst_pad_peer_query (h->srcpad, query));
+    gst_query_parse_nth_allocation_pool (query, 0, i ? &second : &first,
+        NULL, NULL, NULL);
+    gst_query_unref (query);
+    if (i == 0) {
+      fail_unless (gst_buffer_pool_set_active (first, TRUE));
+      fail_unless (gst_buffer_pool_acquire_buffer (first, &held, NULL) ==
+          GST_FLOW_OK);
+    }
+  }
+  fail_unless (GST_IS_DMAHEAP_BUFFER_POOL (second));
+  fail_unless (second != first, "the second query got the same pool");
+  fail_if (gst_buffer_pool_is_active (first),
+      "the replaced pool is still active");
+  fail_unless (gst_is_dmabuf_memory (gst_buffer_peek_memory (held, 0)));
+  gst_buffer_unref (held);      /* freed now, not recycled */
+  gst_object_unref (first);
+  gst_object_unref (second);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* The heap running out mid-stream is an error message, not a hang: 64 MiB
  * frames copied into the 128 MiB CMA area while every output is kept. */
 GST_START_TEST (test_heap_exhausted_is_an_error)
@@ -352,6 +391,7 @@ dmaheap_element_suite (void)
   tcase_add_test (tc, test_foreign_buffers_copied);
   tcase_add_test (tc, test_short_buffer_is_an_error);
   tcase_add_test (tc, test_unknown_heap_fails_state_change);
+  tcase_add_test (tc, test_requery_releases_old_pool);
   tcase_add_test (tc, test_heap_exhausted_is_an_error);
   tcase_add_test (tc, test_appsrc_appsink_zero_copy);
   tcase_add_test (tc, test_appsrc_appsink_foreign);

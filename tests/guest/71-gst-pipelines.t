@@ -3,10 +3,12 @@
 # build/gst-plugin/tests/gst-pipeline-check, which checks that every buffer
 # leaving dmaheappool was exported by the chosen heap (fdinfo) and that
 # nothing was copied: videotestsrc and vivid (dmabuf-import) to kmssink on
-# vkms, vivid through the vicodec FWHT encoder and decoder, vivid's
-# dma-contig device importing CMA heap buffers (and refusing system heap
-# ones with an error, not a hang), and an unknown heap. Cases needing vkms,
-# a CMA heap or vicodec SKIP on kernels without them (Debian's stock kernel).
+# vkms, vivid through the vicodec FWHT encoder and decoder with both
+# dmaheappools (the decoder writing into the second), vivid's dma-contig
+# device importing CMA heap buffers (and refusing system heap ones with an
+# error, not a hang), the CMA heap running out mid-stream, and an unknown
+# heap. Cases needing vkms, a CMA heap or vicodec SKIP on kernels without
+# them (Debian's stock kernel).
 set -uo pipefail
 top=${DMAHEAP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${DMAHEAP_BUILD:-$top/build}
@@ -55,9 +57,9 @@ pipeline() {
 	if [ "$rc" = 0 ]; then ok "$desc"; else not_ok "$desc (status $rc)"; fi
 }
 
-echo "1..9"
+echo "1..10"
 if [ ! -x "$check_exe" ] || [ ! -f "$build/gst-plugin/libgstdmaheap.so" ]; then
-	for i in $(seq 9); do
+	for i in $(seq 10); do
 		skip "case $i" "the plugin or $check_exe is not built (ninja -C build)"
 	done
 	exit 0
@@ -128,15 +130,31 @@ pipeline "vivid-001 (dma-contig) refuses system heap buffers with an error, not 
 no_codec=""
 [ -n "$enc" ] || no_codec="no vicodec stateful-encoder (${DMAHEAP_KERNEL:-this} kernel)"
 gst-inspect-1.0 v4l2fwhtenc >/dev/null 2>&1 || no_codec=${no_codec:-"no v4l2fwhtenc element"}
-# The decoder writes into its own (MMAP) buffers: with
-# capture-io-mode=dmabuf-import into a second dmaheappool, v4l2fwhtdec (1.22)
-# sees a resolution change after almost every frame and then never finishes
-# draining at EOS (docs/gst-plugin.md), so kmssink takes the decoder's buffers.
-pipeline "vivid ! dmaheappool usage=camera ! v4l2fwhtenc output-io-mode=dmabuf-import ! v4l2fwhtdec ! kmssink: EOS, 0 copies" \
-	"$(why "$no_heap" "$no_vkms" "$no_codec" "$no_cap0")" --heap=$camera_heap --copies=0 --frames=$frames -- \
+# The decoder writes into the second dmaheappool's buffers
+# (capture-io-mode=dmabuf-import). It decodes into NV12, the stream's own
+# 4:2:0: vicodec decodes only into a format with the stream's chroma
+# subsampling and raises a source change on every frame otherwise (then
+# nothing is decoded and v4l2fwhtdec 1.22 waits forever at EOS). vkms scans
+# out only RGB, so videoconvert converts for the display, after the pools.
+# kmssink sync=false: under emulation frames are late, and the decoder would
+# drop late ones (QoS); only the frame or two of the first source change go.
+pipeline "vivid ! dmaheappool ! v4l2fwhtenc dmabuf-import ! v4l2fwhtdec dmabuf-import ! dmaheappool ! videoconvert ! kmssink: EOS, 0 copies, both pools' buffers from $camera_heap" \
+	"$(why "$no_heap" "$no_vkms" "$no_codec" "$no_cap0")" --heap=$camera_heap --copies=0 --frames=$frames \
+	--min-frames=$((frames - 2)) --bufinfo -- \
 	v4l2src device=$cap0 io-mode=dmabuf-import num-buffers=$frames ! video/x-raw,format=NV12,width=640,height=480 ! \
-	dmaheappool usage=camera ! v4l2fwhtenc output-io-mode=dmabuf-import ! v4l2fwhtdec ! \
-	video/x-raw,format=BGRx ! kmssink driver-name=vkms
+	dmaheappool usage=camera ! v4l2fwhtenc output-io-mode=dmabuf-import ! \
+	v4l2fwhtdec capture-io-mode=dmabuf-import ! video/x-raw,format=NV12 ! dmaheappool usage=camera ! \
+	videoconvert ! video/x-raw,format=BGRx ! kmssink driver-name=vkms sync=false
+
+# The producer allocates from the pool while a sink holds its frames (the
+# second frame is due 100 s later, the queue fills): 64 MiB frames exhaust
+# the 128 MiB CMA area after a frame or two. dmaheappool posts the error,
+# naming the heap, before the source's "Internal data stream error".
+pipeline "the CMA heap running out mid-stream (64 MiB frames, a sink holding them): an error naming the heap, no hang" \
+	"$(why "$no_heap" "$no_cma")" --expect-error="from dma-buf heap '$cma'" --timeout=120 -- \
+	videotestsrc num-buffers=10 ! video/x-raw,format=BGRx,width=4096,height=4096,framerate=1/100 ! \
+	dmaheappool heap=$cma min-buffers=0 ! queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 ! \
+	fakesink sync=true
 
 pipeline "an unknown heap fails the pipeline with an error naming it" \
 	"" --expect-error=no-such-heap --timeout=30 -- \

@@ -1,0 +1,65 @@
+#!/bin/bash
+# examples/gst/chain.sh: camera -> FWHT encoder -> decoder -> display as one
+# GStreamer pipeline with two dmaheappools, run with --check (through
+# gst-pipeline-check): EOS, no copy in either pool, every dma-buf listed in
+# debugfs bufinfo with the chosen heap as exporter, the two pools' dma-bufs
+# distinct and recycled; and a missing device named in the error. The run
+# SKIPs on kernels without vkms, vicodec or a heap (Debian's stock kernel).
+set -uo pipefail
+top=${DMAHEAP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${DMAHEAP_BUILD:-$top/build}
+chain=$top/examples/gst/chain.sh
+export GST_REGISTRY=${XDG_RUNTIME_DIR:-/tmp}/gst-registry.bin
+export TMPDIR=${XDG_RUNTIME_DIR:-/tmp}
+frames=30
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { if eval "$1"; then ok "$2"; else not_ok "$2"; fi; }
+comment() { sed 's/^/# /'; }
+
+echo "1..5"
+
+out=$("$chain" --camera no-such-camera 2>&1)
+rc=$?
+comment <<<"$out"
+check '[ "$rc" = 1 ] && grep -q "^chain: no .*\(no-such-camera\|V4L2 devices\)" <<<"$out"' \
+	"a missing camera: exit status 1 and a message naming it"
+
+reason=""
+[ -e /dev/dma_heap/system ] || reason="no /dev/dma_heap/system"
+grep -qs '^vkms ' /sys/kernel/debug/dri/*/name || reason=${reason:-"no vkms display (${DMAHEAP_KERNEL:-this} kernel)"}
+grep -qsx stateful-encoder /sys/class/video4linux/video*/name ||
+	reason=${reason:-"no vicodec (${DMAHEAP_KERNEL:-this} kernel)"}
+[ -x "$build/gst-plugin/tests/gst-pipeline-check" ] || reason=${reason:-"gst-pipeline-check is not built"}
+if [ -n "$reason" ]; then
+	for what in "EOS" "0 copies in both pools" "bufinfo: every dma-buf from the heap" \
+		"the pools' dma-bufs are distinct and recycled"; do
+		skip "chain.sh --check: $what" "$reason"
+	done
+	exit 0
+fi
+
+out=$(timeout 400 "$chain" --check --frames $frames 2>&1)
+rc=$?
+comment <<<"$out"
+heap=$(sed -n 's/^chain: .*, heap \([^,]*\), .*/\1/p' <<<"$out")
+check '[ "$rc" = 0 ] && grep -qx PASS <<<"$out"' "chain.sh --check: EOS (heap ${heap:-?}, status $rc)"
+
+check 'grep -q "^camera-pool: frames $frames, .* copies 0$" <<<"$out" &&
+	grep -q "^decoder-pool: frames [1-9][0-9]*, .* copies 0$" <<<"$out"' \
+	"chain.sh --check: 0 copies in both pools, $frames frames captured"
+
+n_cam=$(grep -c "^camera-pool: bufinfo inode [0-9]* exporter $heap " <<<"$out")
+n_dec=$(grep -c "^decoder-pool: bufinfo inode [0-9]* exporter $heap " <<<"$out")
+check '[ -n "$heap" ] && [ "$n_cam" -gt 0 ] && [ "$n_dec" -gt 0 ] &&
+	! grep -q "^FAIL:" <<<"$out" &&
+	[ "$(grep -c "bufinfo inode" <<<"$out")" = $((n_cam + n_dec)) ]' \
+	"bufinfo: all $((n_cam + n_dec)) dma-bufs ($n_cam camera, $n_dec decoder) exported by ${heap:-?}"
+
+inodes=$(sed -n 's/^[a-z]*-pool: bufinfo inode \([0-9]*\) .*/\1/p' <<<"$out")
+check '[ -n "$inodes" ] && [ "$(sort <<<"$inodes" | uniq -d)" = "" ] &&
+	[ "$n_cam" -lt $frames ] && [ "$n_dec" -lt $frames ]' \
+	"the two pools' dma-bufs are distinct inodes, recycled (fewer than $frames each)"
