@@ -33,7 +33,10 @@ static int heap_node_alloc(struct dmaheap_heap *heap, uint64_t size, int fd_flag
 		return error_set(err, "allocating %s from heap '%s' (%s) failed: %s%s",
 				 dmaheap_format_size(size, human, sizeof(human)),
 				 heap->name, heap->path, strerror(err),
-				 err == ENOTTY ? " (not a dma-heap node?)" : "");
+				 err == ENOTTY ? " (not a dma-heap node?)" :
+				 err == ENOMEM ? " (the heap is full: free buffers, "
+				 "allocate fewer or smaller ones, or pick another "
+				 "heap with DMAHEAP_HEAPS)" : "");
 	}
 	return (int)data.fd;
 }

@@ -111,7 +111,27 @@ if [ -x "$c2d" ]; then
 	"$c2d" --frames 0 >/dev/null 2>&1
 	rc=$?
 	check "bad usage exits with status 2 (got $rc)" test "$rc" = 2
+	# An exhausted heap: another process holds 100 MiB of the test kernel's
+	# 128 MiB CMA area (the dmaheap tool prints its buffer, then holds it),
+	# so four 1920x1080 XR24 camera buffers (32 MiB) do not fit.
+	if [ -e /dev/dma_heap/default_cma_region ]; then
+		coproc HOLDER { exec "$build/tools/dmaheap" alloc --heap default_cma_region \
+			--size 100M --hold 600 2>&1; }
+		read -r held <&"${HOLDER[0]}"
+		comment <<<"holder: $held"
+		msg=$(DMAHEAP_HEAPS="camera=default_cma_region" "$c2d" --size 1920x1080 --frames 1 \
+			--output "$out/exhausted.png" 2>&1)
+		rc=$?
+		kill "$HOLDER_PID" 2>/dev/null
+		wait "$HOLDER_PID" 2>/dev/null
+		comment <<<"$msg"
+		check "an exhausted heap fails with status 1, naming the stage and the heap (got $rc)" \
+			test "$rc" = 1 -a -n "$(grep -F 'camera' <<<"$msg" | grep -F 'default_cma_region')"
+	else
+		skip "an exhausted heap fails with status 1, naming the stage and the heap" "no CMA heap (cma_heap needs CONFIG_DMA_CMA)"
+	fi
 else
 	skip "a missing camera fails with status 1 and names it" "$c2d is not built"
 	skip "bad usage exits with status 2" "$c2d is not built"
+	skip "an exhausted heap fails with status 1, naming the stage and the heap" "$c2d is not built"
 fi
