@@ -129,6 +129,7 @@ gst_dmaheap_buffer_pool_set_config (GstBufferPool * pool,
   guint size, min, max, stride_align;
   GstAllocator *allocator = NULL;
   GstVideoInfo info;
+  GError *error = NULL;
   guint32 fourcc;
   gint width, height;
 
@@ -137,8 +138,10 @@ gst_dmaheap_buffer_pool_set_config (GstBufferPool * pool,
     GST_WARNING_OBJECT (pool, "config without caps");
     return FALSE;
   }
-  if (!gst_video_info_from_caps (&info, caps)) {
-    GST_WARNING_OBJECT (pool, "not raw video caps: %" GST_PTR_FORMAT, caps);
+  /* system-memory raw video, or (GStreamer >= 1.24) linear DMA_DRM caps */
+  if (!gst_dmaheap_video_info_from_caps (&info, caps, &error)) {
+    GST_WARNING_OBJECT (pool, "%s", error->message);
+    g_error_free (error);
     return FALSE;
   }
   fourcc = gst_dmaheap_fourcc_from_video_format (GST_VIDEO_INFO_FORMAT (&info));

@@ -12,6 +12,10 @@
  * per GstMemory (kmssink's framebuffers) keep it. Before a buffer is handed
  * out again, the pool waits (bounded) for the implicit fences of its
  * dma-bufs, so a device still reading or writing it is not overwritten.
+ *
+ * Caps: raw video in system memory; built against GStreamer >= 1.24 also
+ * DMA_DRM caps (video/x-raw(memory:DMABuf), format=DMA_DRM,
+ * drm-format=NV12), linear only: a drm-format with a modifier is refused.
  */
 #ifndef GST_DMAHEAP_BUFFER_POOL_H
 #define GST_DMAHEAP_BUFFER_POOL_H

@@ -27,7 +27,11 @@ struct _GstDmaHeapPool
   GstBufferPool *pool;          /* for the current caps */
   gboolean pool_proposed;       /* self->pool went out in a query */
   GList *retired_pools;         /* replaced while upstream still held them */
-  GstVideoInfo info;            /* the negotiated caps */
+  GstVideoInfo info;            /* the negotiated caps (the linear layout) */
+#if GST_CHECK_VERSION (1, 24, 0)
+  gboolean dma_drm;             /* info came from DMA_DRM caps */
+  gboolean warned_caps;         /* explained refused DMA_DRM caps */
+#endif
   gboolean warned_copy;
 };
 
@@ -63,6 +67,9 @@ gst_dmaheap_pool_start (GstBaseTransform * trans)
           self->usage));
   self->copies = 0;
   self->warned_copy = FALSE;
+#if GST_CHECK_VERSION (1, 24, 0)
+  self->warned_caps = FALSE;
+#endif
   GST_OBJECT_UNLOCK (self);
 
   /* Open the heap now, so a wrong name fails the state change with a
@@ -140,6 +147,32 @@ gst_dmaheap_pool_stop (GstBaseTransform * trans)
   return TRUE;
 }
 
+/* Whether the current pool was made for caps that parse to info. */
+static gboolean
+pool_fits (GstDmaHeapPool * self, const GstVideoInfo * info, GstCaps * caps)
+{
+  if (!self->pool || !gst_video_info_is_equal (info, &self->info))
+    return FALSE;
+#if GST_CHECK_VERSION (1, 24, 0)
+  /* the same layout in system-memory and DMA_DRM caps: the pool's caps
+   * differ */
+  if (gst_video_is_dma_drm_caps (caps) != self->dma_drm)
+    return FALSE;
+#endif
+  return TRUE;
+}
+
+static void
+set_pool (GstDmaHeapPool * self, GstBufferPool * pool, GstCaps * caps,
+    const GstVideoInfo * info)
+{
+  self->pool = pool;
+  self->info = *info;
+#if GST_CHECK_VERSION (1, 24, 0)
+  self->dma_drm = gst_video_is_dma_drm_caps (caps);
+#endif
+}
+
 static GstBufferPool *
 make_pool (GstDmaHeapPool * self, GstCaps * caps, GstVideoInfo * info)
 {
@@ -173,13 +206,20 @@ gst_dmaheap_pool_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   GstDmaHeapPool *self = GST_DMAHEAP_POOL (trans);
   GstVideoInfo info;
   GstBufferPool *pool;
+  GError *error = NULL;
 
-  if (!gst_video_info_from_caps (&info, incaps)) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("invalid caps %" GST_PTR_FORMAT, incaps));
+  if (!gst_dmaheap_video_info_from_caps (&info, incaps, &error)) {
+    /* GST_STREAM_ERROR: DMA_DRM caps (GStreamer >= 1.24) it cannot lay out */
+    if (error->domain == GST_STREAM_ERROR)
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("%s", error->message),
+          ("caps %" GST_PTR_FORMAT, incaps));
+    else
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+          ("invalid caps %" GST_PTR_FORMAT, incaps));
+    g_error_free (error);
     return FALSE;
   }
-  if (self->pool && gst_video_info_is_equal (&info, &self->info))
+  if (pool_fits (self, &info, incaps))
     return TRUE;
 
   pool = make_pool (self, incaps, &info);
@@ -192,8 +232,7 @@ gst_dmaheap_pool_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     return FALSE;
   }
   retire_pool (self);
-  self->pool = pool;
-  self->info = info;
+  set_pool (self, pool, incaps, &info);
   return TRUE;
 }
 
@@ -207,17 +246,22 @@ gst_dmaheap_pool_propose_allocation (GstBaseTransform * trans,
   GstStructure *config;
   GstCaps *caps;
   guint size, min, max;
-
   GstVideoInfo info;
+  GError *error = NULL;
 
   gst_query_parse_allocation (query, &caps, NULL);
-  if (!caps || !self->allocator || !gst_video_info_from_caps (&info, caps))
+  if (!caps || !self->allocator)
     return FALSE;
+  if (!gst_dmaheap_video_info_from_caps (&info, caps, &error)) {
+    GST_WARNING_OBJECT (self, "not answering the ALLOCATION query: %s",
+        error->message);
+    g_error_free (error);
+    return FALSE;
+  }
   /* A producer asking again (a decoder after a source change) may still
    * have buffers of the pool it got last time out downstream, and a pool
    * with outstanding buffers cannot be reconfigured: give it a new one. */
-  if (!self->pool || self->pool_proposed ||
-      !gst_video_info_is_equal (&info, &self->info)) {
+  if (self->pool_proposed || !pool_fits (self, &info, caps)) {
     GstBufferPool *pool = make_pool (self, caps, &info);
 
     if (!pool)
@@ -226,8 +270,7 @@ gst_dmaheap_pool_propose_allocation (GstBaseTransform * trans,
       release_proposed_pool (self);
     else
       retire_pool (self);
-    self->pool = pool;
-    self->info = info;
+    set_pool (self, pool, caps, &info);
   }
 
   config = gst_buffer_pool_get_config (self->pool);
@@ -255,6 +298,32 @@ gst_dmaheap_pool_query (GstBaseTransform * trans, GstPadDirection direction,
   return GST_BASE_TRANSFORM_CLASS (gst_dmaheap_pool_parent_class)->query
       (trans, direction, query);
 }
+
+#if GST_CHECK_VERSION (1, 24, 0)
+/* DMA_DRM caps with a modifier never match the pad templates (linear
+ * fourccs only), so a producer that insists on them (appsrc with fixed caps)
+ * fails with not-negotiated; a warning (once per start) says why. */
+static gboolean
+gst_dmaheap_pool_accept_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps)
+{
+  GstDmaHeapPool *self = GST_DMAHEAP_POOL (trans);
+  GstVideoInfo info;
+  GError *error = NULL;
+
+  if (GST_BASE_TRANSFORM_CLASS (gst_dmaheap_pool_parent_class)->accept_caps
+      (trans, direction, caps))
+    return TRUE;
+  if (!self->warned_caps && gst_video_is_dma_drm_caps (caps) &&
+      !gst_dmaheap_video_info_from_caps (&info, caps, &error)) {
+    self->warned_caps = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Refusing caps: %s",
+            error->message), ("caps %" GST_PTR_FORMAT, caps));
+    g_error_free (error);
+  }
+  return FALSE;
+}
+#endif
 
 /* A buffer needs no copy when every memory of it came from our heap. */
 static gboolean
@@ -521,6 +590,9 @@ gst_dmaheap_pool_class_init (GstDmaHeapPoolClass * klass)
   trans_class->propose_allocation =
       GST_DEBUG_FUNCPTR (gst_dmaheap_pool_propose_allocation);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_dmaheap_pool_query);
+#if GST_CHECK_VERSION (1, 24, 0)
+  trans_class->accept_caps = GST_DEBUG_FUNCPTR (gst_dmaheap_pool_accept_caps);
+#endif
   trans_class->prepare_output_buffer =
       GST_DEBUG_FUNCPTR (gst_dmaheap_pool_prepare_output_buffer);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_dmaheap_pool_transform_ip);

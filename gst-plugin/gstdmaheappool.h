@@ -5,7 +5,8 @@
  * GstDmaHeapBufferPool, so the producer writes straight into heap buffers
  * that downstream (kmssink, v4l2 encoders, ...) imports without a copy. A
  * buffer that still arrives in other memory is copied into a pool buffer and
- * counted in the read-only "copies" property.
+ * counted in the read-only "copies" property. Built against GStreamer
+ * >= 1.24 it also negotiates linear DMA_DRM caps (memory:DMABuf).
  */
 #ifndef GST_DMAHEAP_POOL_H
 #define GST_DMAHEAP_POOL_H

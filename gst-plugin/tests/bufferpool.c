@@ -5,6 +5,8 @@
  * recycled with their memories, formats it cannot lay out refused, and a
  * recycled buffer handed out only once its dma-buf's fences signalled (or
  * after the timeout), with a sw_sync fence imported into the dma-buf.
+ * Built against GStreamer >= 1.24: configured from linear DMA_DRM caps, and
+ * refusing a modifier.
  */
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
@@ -382,6 +384,75 @@ GST_START_TEST (test_acquire_waits_for_fences)
 }
 GST_END_TEST;
 
+#if GST_CHECK_VERSION (1, 24, 0)
+#define DRM_CAPS(drm_format) "video/x-raw(memory:DMABuf),format=DMA_DRM," \
+    "drm-format=" drm_format ",width=322,height=242,framerate=30/1"
+
+/* DMA_DRM caps: the DRM fourcc's layout from libdmaheap, the GstVideoMeta
+ * in the GstVideoFormat of the same layout. P016 is in libdmaheap's table
+ * but not in GStreamer 1.26's DRM table. */
+GST_START_TEST (test_dma_drm_caps)
+{
+  const struct
+  {
+    const gchar *caps;
+    guint32 fourcc;
+    GstVideoFormat format;
+  } cases[] = {
+    {DRM_CAPS ("NV12"), DRM_FORMAT_NV12, GST_VIDEO_FORMAT_NV12},
+    {DRM_CAPS ("XR24"), DRM_FORMAT_XRGB8888, GST_VIDEO_FORMAT_BGRx},
+    {DRM_CAPS ("YU12"), DRM_FORMAT_YUV420, GST_VIDEO_FORMAT_I420},
+    {DRM_CAPS ("P016"), DRM_FORMAT_P016, GST_VIDEO_FORMAT_P016_LE},
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    GstBufferPool *pool = make_pool (cases[c].caps, 0, FALSE, NULL, 1, 0);
+    struct dmaheap_layout layout;
+    GstVideoMeta *meta;
+    GstVideoInfo info;
+    GstBuffer *buf;
+
+    fail_unless (pool != NULL, "no pool for %s", cases[c].caps);
+    fail_unless (dmaheap_layout_compute (cases[c].fourcc, 322, 242, 1, 0,
+            &layout) == 0);
+    fail_unless (gst_dmaheap_buffer_pool_get_video_info
+        (GST_DMAHEAP_BUFFER_POOL (pool), &info));
+    fail_unless_equals_int (GST_VIDEO_INFO_FORMAT (&info), cases[c].format);
+    fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_buffer_n_memory (buf), 1);
+    check_exporter (gst_buffer_peek_memory (buf, 0), "system");
+    fail_unless_equals_int (gst_buffer_get_size (buf), layout.size);
+    meta = gst_buffer_get_video_meta (buf);
+    fail_unless (meta != NULL);
+    fail_unless_equals_int (meta->format, cases[c].format);
+    fail_unless_equals_int (meta->n_planes, layout.num_planes);
+    for (guint i = 0; i < layout.num_planes; i++) {
+      fail_unless_equals_int (meta->offset[i], layout.offset[i]);
+      fail_unless_equals_int (meta->stride[i], layout.stride[i]);
+    }
+    gst_buffer_unref (buf);
+    free_pool (pool);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST (test_dma_drm_refuses_modifier)
+{
+  /* tiled (Vivante), and the linear modifier written out, which 1.24's
+   * drm-format syntax does not allow */
+  fail_unless (make_pool (DRM_CAPS ("NV12:0x0100000000000001"), 0, FALSE,
+          NULL, 1, 0) == NULL);
+  fail_unless (make_pool (DRM_CAPS ("NV12:0x0"), 0, FALSE, NULL, 1,
+          0) == NULL);
+  /* in libdmaheap's table, but no GStreamer format names its layout */
+  fail_unless (make_pool (DRM_CAPS ("XR30"), 0, FALSE, NULL, 1, 0) == NULL);
+  /* in no table */
+  fail_unless (make_pool (DRM_CAPS ("ABCD"), 0, FALSE, NULL, 1, 0) == NULL);
+}
+GST_END_TEST;
+#endif
+
 static Suite *
 dmaheap_bufferpool_suite (void)
 {
@@ -397,6 +468,10 @@ dmaheap_bufferpool_suite (void)
   tcase_add_test (tc, test_refuses_unknown_format);
   tcase_add_test (tc, test_fence_timeout_bounds_the_wait);
   tcase_add_test (tc, test_acquire_waits_for_fences);
+#if GST_CHECK_VERSION (1, 24, 0)
+  tcase_add_test (tc, test_dma_drm_caps);
+  tcase_add_test (tc, test_dma_drm_refuses_modifier);
+#endif
   return s;
 }
 
