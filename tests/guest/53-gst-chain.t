@@ -3,8 +3,12 @@
 # GStreamer pipeline with two dmaheappools, run with --check (through
 # gst-pipeline-check): EOS, no copy in either pool, every dma-buf listed in
 # debugfs bufinfo with the chosen heap as exporter, the two pools' dma-bufs
-# distinct and recycled; and a missing device named in the error. The run
-# SKIPs on kernels without vkms, vicodec or a heap (Debian's stock kernel).
+# distinct and recycled; the GPU stage (GStreamer GL on Mesa's software
+# device, tests/mesa-backports' Mesa) importing every decoded frame as a
+# dma-buf (glupload's Dmabuf uploader, counted in its log); and a missing
+# device named in the error. The run SKIPs on kernels without vkms, vicodec
+# or a heap (Debian's stock kernel), the GPU case without GStreamer GL or a
+# cached Mesa >= 24.1.
 set -uo pipefail
 top=${DMAHEAP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${DMAHEAP_BUILD:-$top/build}
@@ -20,7 +24,7 @@ skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { if eval "$1"; then ok "$2"; else not_ok "$2"; fi; }
 comment() { sed 's/^/# /'; }
 
-echo "1..5"
+echo "1..6"
 
 out=$("$chain" --camera no-such-camera 2>&1)
 rc=$?
@@ -36,7 +40,7 @@ grep -qsx stateful-encoder /sys/class/video4linux/video*/name ||
 [ -x "$build/gst-plugin/tests/gst-pipeline-check" ] || reason=${reason:-"gst-pipeline-check is not built"}
 if [ -n "$reason" ]; then
 	for what in "EOS" "0 copies in both pools" "bufinfo: every dma-buf from the heap" \
-		"the pools' dma-bufs are distinct and recycled"; do
+		"the pools' dma-bufs are distinct and recycled" "GPU stage: every frame imported as a dma-buf"; do
 		skip "chain.sh --check: $what" "$reason"
 	done
 	exit 0
@@ -63,3 +67,14 @@ inodes=$(sed -n 's/^[a-z]*-pool: bufinfo inode \([0-9]*\) .*/\1/p' <<<"$out")
 check '[ -n "$inodes" ] && [ "$(sort <<<"$inodes" | uniq -d)" = "" ] &&
 	[ "$n_cam" -lt $frames ] && [ "$n_dec" -lt $frames ]' \
 	"the two pools' dma-bufs are distinct inodes, recycled (fewer than $frames each)"
+
+if grep -q '^chain: gpu: glupload: ' <<<"$out"; then
+	n_frames=$(sed -n 's/^decoder-pool: frames \([0-9]*\),.*/\1/p' <<<"$out")
+	check '[ "$rc" = 0 ] && [ -n "$n_frames" ] &&
+		grep -q "^chain: gpu: glupload: $n_frames of $n_frames decoder-pool frames imported as dma-bufs (uploader Dmabuf), 0 by other" <<<"$out"' \
+		"GPU stage: glupload imported all ${n_frames:-?} decoded frames as dma-bufs (EGL dma-buf import), none through a CPU upload"
+elif why=$(sed -n 's/^chain: no GPU stage (\(.*\)):.*/\1/p' <<<"$out" | grep .); then
+	skip "GPU stage: every frame imported as a dma-buf" "$why"
+else
+	not_ok "GPU stage: chain.sh neither ran it nor said why not"
+fi
