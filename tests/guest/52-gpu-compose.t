@@ -54,7 +54,7 @@ cases=("gpu-compose runs 5 frames camera -> codec -> GPU -> display on the backp
 	"vkms scans out the GPU's heap render targets themselves (same inode)"
 	"the render targets are attached to vkms, the GPU (llvmpipe) maps the decoded dma-bufs themselves, 0 CPU copies"
 	"the writeback PNG shows vivid's 75% colour bars"
-	"camera -> GPU -> display with XRGB8888 (--no-codec) shows the colour bars too"
+	"camera -> GPU -> display (--no-codec: the GPU samples the camera's NV12 buffers) shows the colour bars too"
 	"GBM on vkms (kms_swrast, --gpu vkms) fails with status 1 and says why")
 if [ -n "$skip_reason" ]; then
 	for c in "${cases[@]}"; do
@@ -96,7 +96,10 @@ rc=$?
 comment <"$out/check.log"
 check "${cases[4]}" test "$rc" = 0
 
-"$gpu" --no-codec --format XRGB8888 --frames 3 --output "$out/rgb.png" >"$out/rgb.log" 2>&1 &&
+# XRGB8888 sources are not run here: llvmpipe (Mesa 25.0.7) faulted in its
+# JIT'd texture fetch sampling them, intermittently (2 of about 30 runs, both
+# in full ./check runs); see examples/README.md.
+"$gpu" --no-codec --frames 3 --output "$out/rgb.png" >"$out/rgb.log" 2>&1 &&
 	"$c2d" --check-bars "$out/rgb.png" >>"$out/rgb.log" 2>&1
 rc=$?
 [ "$rc" = 0 ] || mesa_noise <"$out/rgb.log" | comment
