@@ -10,19 +10,15 @@ build=${DMAHEAP_BUILD:-$top/build}
 c2d=$build/examples/cam2display
 out=$build/tests/cam2display
 camera=vivid-000-vid-cap
-n=0
+. "$top/tests/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { # check DESCRIPTION COMMAND...: one case from a command's status
 	local desc=$1
 	shift
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-comment() { sed 's/^/# /'; }
 
-echo "1..10"
+echo "1..11"
 
 skip_reason=""
 if [ ! -x "$c2d" ]; then

@@ -10,17 +10,13 @@ build=${DMAHEAP_BUILD:-$top/build}
 codec=$build/examples/codec
 c2d=$build/examples/cam2display
 out=$build/tests/codec
-n=0
+. "$top/tests/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() {
 	local desc=$1
 	shift
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-comment() { sed 's/^/# /'; }
 has_v4l2() { grep -qsx "$1" /sys/class/video4linux/*/name; }
 
 echo "1..6"

@@ -16,13 +16,9 @@ chain=$top/examples/gst/chain.sh
 export GST_REGISTRY=${XDG_RUNTIME_DIR:-/tmp}/gst-registry.bin
 export TMPDIR=${XDG_RUNTIME_DIR:-/tmp}
 frames=30
-n=0
+. "$top/tests/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { if eval "$1"; then ok "$2"; else not_ok "$2"; fi; }
-comment() { sed 's/^/# /'; }
 
 echo "1..6"
 

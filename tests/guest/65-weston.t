@@ -17,17 +17,13 @@ client=$build/examples/wayland/heap-client
 kms_screenshot=$build/examples/wayland/kms-screenshot
 dmaheap=$build/tools/dmaheap
 out=$build/tests/weston
-n=0
+. "$top/tests/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { # check DESCRIPTION COMMAND...: one case from a command's status
 	local desc=$1
 	shift
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-comment() { sed 's/^/# /'; }
 # mark TEXT: a line in the kernel log, so a console log shows how far the test got.
 mark() { echo "65-weston: $*" >/dev/kmsg 2>/dev/null; }
 

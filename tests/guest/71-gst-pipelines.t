@@ -18,12 +18,8 @@ export GST_REGISTRY=${XDG_RUNTIME_DIR:-/tmp}/gst-registry.bin
 # the host's root (and its /tmp) is read-only in the guest
 export TMPDIR=${XDG_RUNTIME_DIR:-/tmp}
 frames=30
-n=0
+. "$top/tests/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-comment() { sed 's/^/# /'; }
 # why REASON...: the first non-empty reason to skip, or nothing
 why() {
 	local r
