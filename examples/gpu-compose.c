@@ -130,9 +130,6 @@ int main(int argc, char **argv)
 
 	/* camera */
 	v4l2_queue_init(&cam, cam_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, "camera");
-	/* The GPU samples the camera's buffers or the decoder's: room to overread. */
-	cam.tail = GPU_SAMPLE_TAIL;
-	codec.dec_cap.tail = GPU_SAMPLE_TAIL;
 	if (v4l2_queue_set_format(&cam, v4l2_from_drm_fourcc(o.format->fourcc), o.width, o.height, 0) ||
 	    v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, NUM_BUFFERS, o.format->fourcc))
 		goto out;

@@ -20,14 +20,6 @@
 
 #define GPU_MAX_IMAGES 16
 
-/*
- * Bytes to allocate past an image the GPU samples: llvmpipe's texture fetch
- * (8-wide gathers) may read a little past the last texel, and faults when
- * the image ends exactly where the dma-buf's mapping ends (a 640x480 XRGB8888
- * frame is exactly 300 pages).
- */
-#define GPU_SAMPLE_TAIL 4096
-
 struct gpu_image {
 	int fd;				/* not owned */
 	EGLImageKHR image;

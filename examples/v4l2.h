@@ -26,10 +26,6 @@ struct v4l2_queue {
 	unsigned int count;
 	struct image bufs[V4L2_MAX_BUFFERS];
 	char heap[DMAHEAP_NAME_MAX];	/* where DMABUF buffers came from */
-	/* Bytes allocated past the image for a GPU that samples it: llvmpipe's
-	 * 8-wide gathers may read a little past the last texel, which faults
-	 * when the image ends exactly at the end of the mapping. */
-	unsigned int tail;
 };
 
 /*
