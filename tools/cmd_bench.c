@@ -55,11 +55,50 @@ static uint64_t median(uint64_t *samples, unsigned long n)
 	return n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
 }
 
-/* One heap (NULL: memset) at one size: the median of n runs, or 0 on failure. */
+/*
+ * How long one sample must last to be measured: a few ticks of a coarse
+ * clock (a guest without a usable TSC falls back to jiffies, 4 ms), nothing
+ * with a fine one.
+ */
+static uint64_t min_sample_ns(void)
+{
+	struct timespec res;
+	uint64_t ns;
+
+	if (clock_getres(CLOCK_MONOTONIC, &res))
+		return 0;
+	ns = (uint64_t)res.tv_sec * 1000000000u + (uint64_t)res.tv_nsec;
+	return ns > 1000 ? 4 * ns : 0;
+}
+
+/* One allocation and free (heap), or one memset of buf; false on failure. */
+static bool run_once(struct dmaheap_heap *heap, unsigned char *buf, uint64_t size,
+		     unsigned long i)
+{
+	if (heap) {
+		int fd = dmaheap_heap_alloc(heap, size, DMAHEAP_FD_FLAGS_DEFAULT);
+
+		if (fd < 0)
+			return false;
+		close(fd);
+	} else {
+		memset(buf, (int)i, size);
+		__asm__ volatile("" : : "r"(buf) : "memory");
+	}
+	return true;
+}
+
+/*
+ * One heap (NULL: memset) at one size: the median of n samples, or 0 on
+ * failure. A sample repeats the operation until it lasts min_sample_ns()
+ * and counts the mean, so a coarse clock still gives a figure.
+ */
 static uint64_t measure(struct dmaheap_heap *heap, uint64_t size, unsigned long n,
 			uint64_t *samples)
 {
+	uint64_t span = min_sample_ns();
 	unsigned char *buf = NULL;
+	bool ok = true;
 
 	if (!heap) {
 		buf = malloc(size);
@@ -67,24 +106,20 @@ static uint64_t measure(struct dmaheap_heap *heap, uint64_t size, unsigned long 
 			return 0;
 		memset(buf, 1, size);	/* fault it in: measure bandwidth, not page faults */
 	}
-	for (unsigned long i = 0; i <= n; i++) {
-		uint64_t t0 = now_ns();
+	for (unsigned long i = 0; ok && i <= n; i++) {
+		uint64_t t0 = now_ns(), t;
+		unsigned long reps = 0;
 
-		if (heap) {
-			int fd = dmaheap_heap_alloc(heap, size, DMAHEAP_FD_FLAGS_DEFAULT);
-
-			if (fd < 0)
-				return 0;
-			close(fd);
-		} else {
-			memset(buf, (int)i, size);
-			__asm__ volatile("" : : "r"(buf) : "memory");
-		}
-		if (i > 0)	/* the first run warms up */
-			samples[i - 1] = now_ns() - t0;
+		do {
+			ok = run_once(heap, buf, size, i);
+			reps++;
+			t = now_ns() - t0;
+		} while (ok && t < span);
+		if (i > 0)	/* the first sample warms up */
+			samples[i - 1] = t / reps ? t / reps : 1;
 	}
 	free(buf);
-	return median(samples, n);
+	return ok ? median(samples, n) : 0;
 }
 
 static bool parse_sizes(const char *text, uint64_t *sizes, size_t *count)
