@@ -22,12 +22,12 @@ struct dma_heap_stats {
 	atomic64_t failures;
 };
 
-struct dma_heap;
+struct dmaheap;
 
 extern const struct attribute_group dma_heap_stats_group;
 
 /* The stats of the heap whose class device's drvdata is @heap. */
-struct dma_heap_stats *dma_heap_stats_of(struct dma_heap *heap);
+struct dma_heap_stats *dma_heap_stats_of(struct dmaheap *heap);
 
 void dma_heap_stats_init(struct dma_heap_stats *stats);
 void dma_heap_stats_add(struct dma_heap_stats *stats, size_t len);

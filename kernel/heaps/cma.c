@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "../include/dmaheap/compat.h"
 #include "../include/dmaheap/dma-heap.h"
 #include "../include/dmaheap/sg-buffer.h"
 
@@ -43,7 +44,7 @@ struct cma_heap_buffer {
 };
 
 static struct platform_device *cma_heap_pdev;
-static struct dma_heap *cma_heaps[CMA_HEAP_MAX_NAMES];
+static struct dmaheap *cma_heaps[CMA_HEAP_MAX_NAMES];
 
 static void cma_heap_release(struct dma_heap_sg_buffer *sg)
 {
@@ -57,10 +58,9 @@ static void cma_heap_release(struct dma_heap_sg_buffer *sg)
 	kfree(buffer);
 }
 
-static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
+static struct dma_buf *cma_heap_allocate(struct dmaheap *heap,
 					 unsigned long len,
-					 unsigned long fd_flags,
-					 unsigned long heap_flags)
+					 u32 fd_flags, u64 heap_flags)
 {
 	struct device *dev = &cma_heap_pdev->dev;
 	struct cma_heap_buffer *buffer;
@@ -114,7 +114,7 @@ err_free_buffer:
 	return ERR_PTR(ret);
 }
 
-static const struct dma_heap_ops cma_heap_ops = {
+static const struct dmaheap_ops cma_heap_ops = {
 	.allocate = cma_heap_allocate,
 };
 
@@ -124,26 +124,26 @@ static void cma_heap_remove_all(void)
 
 	for (i = CMA_HEAP_MAX_NAMES - 1; i >= 0; i--) {
 		if (cma_heaps[i])
-			dma_heap_remove(cma_heaps[i]);
+			dmaheap_remove(cma_heaps[i]);
 		cma_heaps[i] = NULL;
 	}
 }
 
 static int cma_heap_add(int slot, const char *name)
 {
-	struct dma_heap_export_info exp_info = {
+	struct dmaheap_export_info exp_info = {
 		.name = name,
 		.ops = &cma_heap_ops,
 		.owner = THIS_MODULE,
 	};
-	struct dma_heap *heap;
+	struct dmaheap *heap;
 
 	if (slot >= CMA_HEAP_MAX_NAMES) {
 		pr_err("too many names, %s ignored (at most %d)\n", name,
 		       CMA_HEAP_MAX_NAMES);
 		return -E2BIG;
 	}
-	heap = dma_heap_add(&exp_info);
+	heap = dmaheap_add(&exp_info);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
 	cma_heaps[slot] = heap;
@@ -206,5 +206,5 @@ module_init(cma_heap_init);
 module_exit(cma_heap_exit);
 MODULE_DESCRIPTION("DMA-BUF CMA heap: physically contiguous buffers");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(DMA_BUF);
-MODULE_IMPORT_NS(DMA_BUF_HEAP);
+MODULE_IMPORT_NS(DMAHEAP_NS(DMA_BUF));
+MODULE_IMPORT_NS(DMAHEAP_NS(DMAHEAP));

@@ -28,6 +28,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
+#include "../include/dmaheap/compat.h"
 #include "../include/dmaheap/dma-heap.h"
 #include "../include/dmaheap/page-pool.h"
 #include "../include/dmaheap/sg-buffer.h"
@@ -40,7 +41,15 @@ static const unsigned int orders[] = { 8, 4, 0 };
 static const gfp_t order_flags[] = { HIGH_ORDER_GFP, HIGH_ORDER_GFP,
 				     LOW_ORDER_GFP };
 
-static struct dma_heap *system_heap;
+static struct dmaheap *system_heap;
+
+/*
+ * "system" where the kernel has no system heap of its own, else
+ * "system-pooled" (kernel/select.mk): never a second "system".
+ */
+static char *name = DMAHEAP_SYSTEM_HEAP_NAME;
+module_param(name, charp, 0444);
+MODULE_PARM_DESC(name, "The heap's name (default here: " DMAHEAP_SYSTEM_HEAP_NAME ")");
 
 /*
  * Written by the parameter callbacks with kernel_param_lock() held; init and
@@ -165,10 +174,9 @@ static void system_heap_release(struct dma_heap_sg_buffer *buffer)
 	kfree(buffer);
 }
 
-static struct dma_buf *system_heap_allocate(struct dma_heap *heap,
+static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 					    unsigned long len,
-					    unsigned long fd_flags,
-					    unsigned long heap_flags)
+					    u32 fd_flags, u64 heap_flags)
 {
 	struct dma_heap_sg_buffer *buffer;
 	unsigned int max_order = orders[0];
@@ -240,21 +248,21 @@ err_free_buffer:
 	return ERR_PTR(ret);
 }
 
-static const struct dma_heap_ops system_heap_ops = {
+static const struct dmaheap_ops system_heap_ops = {
 	.allocate = system_heap_allocate,
 };
 
 static int __init system_heap_init(void)
 {
-	struct dma_heap_export_info exp_info = {
-		.name = "system",
+	struct dmaheap_export_info exp_info = {
+		.name = name,
 		.ops = &system_heap_ops,
 		.owner = THIS_MODULE,
 	};
 	struct dma_heap_page_pool *pool;
 	int ret;
 
-	pool = dma_heap_page_pool_create("system", orders, ARRAY_SIZE(orders),
+	pool = dma_heap_page_pool_create(name, orders, ARRAY_SIZE(orders),
 					 0);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
@@ -269,7 +277,7 @@ static int __init system_heap_init(void)
 	kernel_param_unlock(THIS_MODULE);
 
 	exp_info.groups = dma_heap_page_pool_groups(pool);
-	system_heap = dma_heap_add(&exp_info);
+	system_heap = dmaheap_add(&exp_info);
 	if (IS_ERR(system_heap)) {
 		ret = PTR_ERR(system_heap);
 		goto err_pool;
@@ -289,7 +297,7 @@ static void __exit system_heap_exit(void)
 	struct dma_heap_page_pool *pool = system_pool;
 
 	/* No buffer is left (each pins this module): nothing frees any more. */
-	dma_heap_remove(system_heap);
+	dmaheap_remove(system_heap);
 	kernel_param_lock(THIS_MODULE);
 	system_pool = NULL;
 	kernel_param_unlock(THIS_MODULE);
@@ -300,5 +308,5 @@ module_init(system_heap_init);
 module_exit(system_heap_exit);
 MODULE_DESCRIPTION("DMA-BUF system heap: zeroed, non-contiguous pages, pooled");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(DMA_BUF);
-MODULE_IMPORT_NS(DMA_BUF_HEAP);
+MODULE_IMPORT_NS(DMAHEAP_NS(DMA_BUF));
+MODULE_IMPORT_NS(DMAHEAP_NS(DMAHEAP));

@@ -45,6 +45,7 @@
 #include <linux/sysfs.h>
 #include <linux/wait.h>
 
+#include "../include/dmaheap/compat.h"
 #include "../include/dmaheap/page-pool.h"
 
 /**
@@ -141,7 +142,7 @@ struct dma_heap_page_pool_attr {
  * @attrs:     the sysfs attributes, @attr_ptrs NULL-terminated
  * @attr_ptrs: pointers to @attrs for @group
  * @group:     the "pool" attribute group
- * @groups:    @group, NULL-terminated, for struct dma_heap_export_info
+ * @groups:    @group, NULL-terminated, for struct dmaheap_export_info
  */
 struct dma_heap_page_pool {
 	const char *name;
@@ -161,7 +162,7 @@ struct dma_heap_page_pool {
 	atomic64_t zeroing_ns;
 	struct task_struct *worker;
 	wait_queue_head_t worker_wq;
-	struct shrinker shrinker;
+	struct shrinker *shrinker;
 	struct dma_heap_page_pool_attr *attrs;
 	struct attribute **attr_ptrs;
 	struct attribute_group group;
@@ -373,8 +374,7 @@ static int dma_heap_page_pool_worker(void *data)
 static unsigned long dma_heap_page_pool_count(struct shrinker *shrinker,
 					      struct shrink_control *sc)
 {
-	struct dma_heap_page_pool *pool =
-		container_of(shrinker, struct dma_heap_page_pool, shrinker);
+	struct dma_heap_page_pool *pool = dmaheap_shrinker_priv(shrinker);
 	unsigned long count = 0;
 	unsigned int i;
 
@@ -390,8 +390,7 @@ static unsigned long dma_heap_page_pool_count(struct shrinker *shrinker,
 static unsigned long dma_heap_page_pool_scan(struct shrinker *shrinker,
 					     struct shrink_control *sc)
 {
-	struct dma_heap_page_pool *pool =
-		container_of(shrinker, struct dma_heap_page_pool, shrinker);
+	struct dma_heap_page_pool *pool = dmaheap_shrinker_priv(shrinker);
 	unsigned long freed;
 
 	freed = dma_heap_page_pool_release(pool, sc->nr_to_scan);
@@ -521,7 +520,7 @@ static int dma_heap_page_pool_init_attrs(struct dma_heap_page_pool *pool)
  * @limit_pages: most base pages the pool may hold
  *
  * The pool starts empty and enabled. Its counters are in the attribute group
- * that dma_heap_page_pool_groups() returns; pass it to dma_heap_add(), and
+ * that dma_heap_page_pool_groups() returns; pass it to dmaheap_add(), and
  * the pool must then outlive the heap.
  *
  * Return: the pool, or an ERR_PTR.
@@ -537,7 +536,7 @@ dma_heap_page_pool_create(const char *name, const unsigned int *orders,
 	if (!nr_orders || nr_orders > DMA_HEAP_PAGE_POOL_MAX_ORDERS)
 		return ERR_PTR(-EINVAL);
 	for (i = 0; i < nr_orders; i++)
-		if (orders[i] > MAX_ORDER - 1 || (i && orders[i] >= orders[i - 1]))
+		if (orders[i] > DMAHEAP_MAX_PAGE_ORDER || (i && orders[i] >= orders[i - 1]))
 			return ERR_PTR(-EINVAL);
 
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
@@ -576,12 +575,13 @@ dma_heap_page_pool_create(const char *name, const unsigned int *orders,
 		goto err_free_attrs;
 	}
 
-	pool->shrinker.count_objects = dma_heap_page_pool_count;
-	pool->shrinker.scan_objects = dma_heap_page_pool_scan;
-	pool->shrinker.seeks = DEFAULT_SEEKS;
-	ret = register_shrinker(&pool->shrinker, "dma-heap-pool-%s", name);
-	if (ret)
+	pool->shrinker = dmaheap_shrinker_register(dma_heap_page_pool_count,
+						   dma_heap_page_pool_scan,
+						   pool, name);
+	if (IS_ERR(pool->shrinker)) {
+		ret = PTR_ERR(pool->shrinker);
 		goto err_stop_worker;
+	}
 	return pool;
 
 err_stop_worker:
@@ -595,7 +595,7 @@ err_free_pool:
 	kfree(pool);
 	return ERR_PTR(ret);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_create, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_create, DMAHEAP_NS(DMAHEAP));
 
 /**
  * dma_heap_page_pool_destroy - free a pool and every chunk in it
@@ -609,7 +609,7 @@ void dma_heap_page_pool_destroy(struct dma_heap_page_pool *pool)
 	if (!pool)
 		return;
 	WRITE_ONCE(pool->enabled, false);
-	unregister_shrinker(&pool->shrinker);
+	dmaheap_shrinker_unregister(pool->shrinker);
 	kthread_stop(pool->worker);
 	dma_heap_page_pool_release(pool, ULONG_MAX);
 	WARN(atomic_long_read(&pool->nr_pages),
@@ -620,7 +620,7 @@ void dma_heap_page_pool_destroy(struct dma_heap_page_pool *pool)
 	kfree(pool->name);
 	kfree(pool);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_destroy, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_destroy, DMAHEAP_NS(DMAHEAP));
 
 /**
  * dma_heap_page_pool_alloc - get a zeroed chunk
@@ -659,7 +659,7 @@ struct page *dma_heap_page_pool_alloc(struct dma_heap_page_pool *pool,
 		atomic_long_inc(&pool->misses);
 	return page;
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_alloc, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_alloc, DMAHEAP_NS(DMAHEAP));
 
 /**
  * dma_heap_page_pool_free - give back a chunk that is no longer in use
@@ -712,7 +712,7 @@ unaccount:
 free:
 	__free_pages(page, order);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_free, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_free, DMAHEAP_NS(DMAHEAP));
 
 /**
  * dma_heap_page_pool_set_enabled - turn pooling on or off
@@ -730,7 +730,7 @@ void dma_heap_page_pool_set_enabled(struct dma_heap_page_pool *pool,
 	if (!enabled)
 		dma_heap_page_pool_release(pool, ULONG_MAX);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_set_enabled, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_set_enabled, DMAHEAP_NS(DMAHEAP));
 
 /**
  * dma_heap_page_pool_set_limit - change how much the pool may hold
@@ -751,7 +751,7 @@ void dma_heap_page_pool_set_limit(struct dma_heap_page_pool *pool,
 		atomic_long_add(dma_heap_page_pool_release(pool, excess),
 				&pool->shrunk);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_set_limit, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_set_limit, DMAHEAP_NS(DMAHEAP));
 
 /**
  * dma_heap_page_pool_set_decay - change how soon an idle pool gives memory back
@@ -766,14 +766,14 @@ void dma_heap_page_pool_set_decay(struct dma_heap_page_pool *pool,
 	WRITE_ONCE(pool->decay, msecs_to_jiffies(decay_ms));
 	wake_up(&pool->worker_wq);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_set_decay, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_set_decay, DMAHEAP_NS(DMAHEAP));
 
 /**
  * dma_heap_page_pool_groups - the pool's sysfs attributes
  * @pool: the pool
  *
  * Return: a NULL-terminated array holding the "pool" attribute group, for
- * &struct dma_heap_export_info.groups. Per order N: pages_orderN, clean_orderN
+ * &struct dmaheap_export_info.groups. Per order N: pages_orderN, clean_orderN
  * and dirty_orderN count chunks; bytes and limit_bytes are what the pool holds
  * and may hold; hits and misses count chunks handed out from the pool and
  * from the page allocator; shrunk, aged, zeroed_in_background and
@@ -785,4 +785,4 @@ dma_heap_page_pool_groups(struct dma_heap_page_pool *pool)
 {
 	return pool->groups;
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_groups, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_groups, DMAHEAP_NS(DMAHEAP));

@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "../include/dmaheap/compat.h"
 #include "../include/dmaheap/dma-heap.h"
 #include "../include/dmaheap/sg-buffer.h"
 
@@ -38,7 +39,7 @@ struct dma_heap_sg_attachment {
  *           it calls dma_heap_sg_buffer_destroy()
  */
 void dma_heap_sg_buffer_init(struct dma_heap_sg_buffer *buffer,
-			     struct dma_heap *heap, size_t len,
+			     struct dmaheap *heap, size_t len,
 			     void (*release)(struct dma_heap_sg_buffer *buffer))
 {
 	buffer->heap = heap;
@@ -50,7 +51,7 @@ void dma_heap_sg_buffer_init(struct dma_heap_sg_buffer *buffer,
 	buffer->vaddr = NULL;
 	buffer->exported = false;
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_buffer_init, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_buffer_init, DMAHEAP_NS(DMAHEAP));
 
 /**
  * dma_heap_sg_buffer_destroy - tear down what dma_heap_sg_buffer_init() and
@@ -62,12 +63,12 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_sg_buffer_init, DMA_BUF_HEAP);
 void dma_heap_sg_buffer_destroy(struct dma_heap_sg_buffer *buffer)
 {
 	if (buffer->exported)
-		dma_heap_stats_buffer_released(buffer->heap, buffer->len);
+		dmaheap_stats_buffer_released(buffer->heap, buffer->len);
 	WARN_ON(buffer->vmap_cnt);
 	WARN_ON(!list_empty(&buffer->attachments));
 	mutex_destroy(&buffer->lock);
 }
-EXPORT_SYMBOL_NS_GPL(dma_heap_sg_buffer_destroy, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(dma_heap_sg_buffer_destroy, DMAHEAP_NS(DMAHEAP));
 
 /*
  * The attachment's copy of the table, with no segment longer than the device
@@ -340,7 +341,7 @@ struct dma_buf *__dma_heap_sg_buffer_export(struct dma_heap_sg_buffer *buffer,
 					    struct module *owner)
 {
 	struct dma_buf_export_info exp_info = {
-		.exp_name = dma_heap_get_name(buffer->heap),
+		.exp_name = dmaheap_get_name(buffer->heap),
 		.owner = owner,
 		.ops = &dma_heap_sg_buffer_ops,
 		.size = buffer->len,
@@ -352,13 +353,13 @@ struct dma_buf *__dma_heap_sg_buffer_export(struct dma_heap_sg_buffer *buffer,
 	dmabuf = dma_buf_export(&exp_info);
 	if (!IS_ERR(dmabuf)) {
 		buffer->exported = true;
-		dma_heap_stats_buffer_created(buffer->heap, buffer->len);
+		dmaheap_stats_buffer_created(buffer->heap, buffer->len);
 	}
 	return dmabuf;
 }
-EXPORT_SYMBOL_NS_GPL(__dma_heap_sg_buffer_export, DMA_BUF_HEAP);
+EXPORT_SYMBOL_NS_GPL(__dma_heap_sg_buffer_export, DMAHEAP_NS(DMAHEAP));
 
 MODULE_DESCRIPTION("DMA-BUF heap helpers: sg-table buffers");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(DMA_BUF);
-MODULE_IMPORT_NS(DMA_BUF_HEAP);
+MODULE_IMPORT_NS(DMAHEAP_NS(DMA_BUF));
+MODULE_IMPORT_NS(DMAHEAP_NS(DMAHEAP));

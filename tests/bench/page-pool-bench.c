@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * System-heap allocation latency with the page pool off and on, in one boot:
- * the pool is switched through /sys/module/system_heap/parameters/pool.
+ * the pool is switched through /sys/module/dmaheap_system/parameters/pool.
  * Run inside the test-bed guest by tests/bench/run-page-pool-bench.
  *
  * One sample is one buffer's allocation (DMA_HEAP_IOCTL_ALLOC) plus its free
@@ -35,9 +35,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEAP_PATH "/dev/dma_heap/system"
-#define POOL_PARAM "/sys/module/system_heap/parameters/pool"
-#define POOL_DIR "/sys/class/dma_heap/system/pool/"
+#include "../guest/system-heap.h"
+
+static struct system_heap_paths sys_heap;
+#define HEAP_PATH (sys_heap.node)
+#define POOL_PARAM SYSTEM_HEAP_PARAMS "pool"
 #define KiB 1024UL
 #define MiB (1024UL * 1024UL)
 
@@ -94,7 +96,7 @@ static long long pool_stat(const char *name)
 		if (!strcmp(files[i].name, name))
 			fd = files[i].fd;
 	if (fd < 0) {
-		snprintf(path, sizeof(path), POOL_DIR "%s", name);
+		snprintf(path, sizeof(path), "%s%s", sys_heap.pool, name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return -1;
@@ -494,15 +496,20 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (system_heap_find(&sys_heap)) {
+		fprintf(stderr, "page-pool-bench: %s is not loaded (insmod it first)\n",
+			SYSTEM_HEAP_MODULE);
+		return 1;
+	}
 	heap_fd = open(HEAP_PATH, O_RDWR | O_CLOEXEC);
 	if (heap_fd < 0) {
-		fprintf(stderr, "page-pool-bench: open %s: %s (is system_heap loaded?)\n",
-			HEAP_PATH, strerror(errno));
+		fprintf(stderr, "page-pool-bench: open %s: %s (is %s loaded?)\n",
+			HEAP_PATH, strerror(errno), SYSTEM_HEAP_MODULE);
 		return 1;
 	}
 	if (pool_stat("enabled") < 0) {
-		fprintf(stderr, "page-pool-bench: no %s: system_heap without a page pool\n",
-			POOL_DIR);
+		fprintf(stderr, "page-pool-bench: no %s: %s without a page pool\n",
+			sys_heap.pool, SYSTEM_HEAP_MODULE);
 		return 1;
 	}
 	for (size_t s = 0; quick && s < NR_SIZES; s++) {

@@ -11,7 +11,7 @@
  *   page-pool pressure
  *   page-pool wait-idle
  *
- * Pool counters are read from /sys/class/dma_heap/system/pool/.
+ * Pool counters are read from the pooled system heap's pool/ (system-heap.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,9 +30,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEAP_PATH "/dev/dma_heap/system"
-#define POOL_DIR "/sys/class/dma_heap/system/pool/"
-#define STATS_DIR "/sys/class/dma_heap/system/stats/"
+#include "system-heap.h"
+
+static struct system_heap_paths sys_heap;
+#define HEAP_PATH (sys_heap.node)
+#define POOL_DIR (sys_heap.pool)
+#define STATS_DIR (sys_heap.stats)
 #define PAGE 4096UL
 #define MiB (1024UL * 1024UL)
 
@@ -438,6 +441,10 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (system_heap_find(&sys_heap)) {
+		printf("Bail out! %s is not loaded\n", SYSTEM_HEAP_MODULE);
+		return 1;
+	}
 	if (!strcmp(cmd, "reuse") && argc == 6)
 		return cmd_reuse(strtoul(argv[2], NULL, 0), atoi(argv[3]), atoi(argv[4]),
 				 !strcmp(argv[5], "idle"));

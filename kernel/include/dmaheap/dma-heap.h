@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dmaheap: the in-kernel interface between the dma-heap core and heap modules.
+ * dmaheap: the in-kernel interface between dmaheap's heap modules and the
+ * module that gives them a node, /dev/dma_heap/<name>.
  *
- * It follows mainline's include/linux/dma-heap.h, plus what out-of-tree heap
- * modules need and mainline lacks: an owner (so an open heap node pins its
- * module), heap removal, extra sysfs attributes, and per-heap statistics.
+ * It follows mainline's include/linux/dma-heap.h, under its own names (a
+ * kernel with a built-in core exports mainline's), plus what out-of-tree
+ * heap modules need and mainline lacks: an owner (so an open heap node pins
+ * its module), heap removal, extra sysfs attributes and statistics.
+ *
+ * Which module serves it depends on the kernel (kernel/select.mk):
+ *   dmaheap_core       the kernel has no dma-heap core: this one is the core
+ *   dmaheap_registrar  the kernel has a core: heaps are registered through
+ *                      its exported dma_heap_add(), or, where it exports
+ *                      none, get nodes of dmaheap's own in /dev/dma_heap/
+ * The heap modules are the same in all three cases.
  */
 #ifndef _DMAHEAP_DMA_HEAP_H
 #define _DMAHEAP_DMA_HEAP_H
@@ -13,47 +22,48 @@
 
 struct attribute_group;
 struct dma_buf;
-struct dma_heap;
+struct dmaheap;
 struct device;
 struct module;
 
 /**
- * struct dma_heap_ops - what a heap implements
+ * struct dmaheap_ops - what a heap implements
  * @allocate: return a new dma-buf of @len bytes (already page aligned, never
  *            0); @fd_flags and @heap_flags are the validated ioctl arguments.
  *            Returns an ERR_PTR on failure.
  */
-struct dma_heap_ops {
-	struct dma_buf *(*allocate)(struct dma_heap *heap, unsigned long len,
-				    unsigned long fd_flags,
-				    unsigned long heap_flags);
+struct dmaheap_ops {
+	struct dma_buf *(*allocate)(struct dmaheap *heap, unsigned long len,
+				    u32 fd_flags, u64 heap_flags);
 };
 
 /**
- * struct dma_heap_export_info - describes a heap to dma_heap_add()
+ * struct dmaheap_export_info - describes a heap to dmaheap_add()
  * @name:   node name under /dev/dma_heap/ and the exporter name of its buffers
  * @ops:    the heap's operations
- * @priv:   the heap's private data, see dma_heap_get_drvdata()
+ * @priv:   the heap's private data, see dmaheap_get_drvdata()
  * @owner:  the module implementing @ops (THIS_MODULE); pinned while the
- *          heap's node is open
+ *          heap's node is open, and for good where the kernel's core owns
+ *          the node (it cannot remove heaps)
  * @groups: optional NULL-terminated sysfs attribute groups added to the heap's
- *          device, /sys/class/dma_heap/<name>/
+ *          device, /sys/class/dma_heap/<name>/ (/sys/class/dmaheap/<name>/
+ *          beside a kernel's own core)
  */
-struct dma_heap_export_info {
+struct dmaheap_export_info {
 	const char *name;
-	const struct dma_heap_ops *ops;
+	const struct dmaheap_ops *ops;
 	void *priv;
 	struct module *owner;
 	const struct attribute_group **groups;
 };
 
-struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info);
-void dma_heap_remove(struct dma_heap *heap);
-void *dma_heap_get_drvdata(struct dma_heap *heap);
-const char *dma_heap_get_name(struct dma_heap *heap);
-struct device *dma_heap_get_dev(struct dma_heap *heap);
+struct dmaheap *dmaheap_add(const struct dmaheap_export_info *exp_info);
+void dmaheap_remove(struct dmaheap *heap);
+void *dmaheap_get_drvdata(struct dmaheap *heap);
+const char *dmaheap_get_name(struct dmaheap *heap);
+struct device *dmaheap_get_dev(struct dmaheap *heap);
 
-void dma_heap_stats_buffer_created(struct dma_heap *heap, size_t len);
-void dma_heap_stats_buffer_released(struct dma_heap *heap, size_t len);
+void dmaheap_stats_buffer_created(struct dmaheap *heap, size_t len);
+void dmaheap_stats_buffer_released(struct dmaheap *heap, size_t len);
 
 #endif /* _DMAHEAP_DMA_HEAP_H */

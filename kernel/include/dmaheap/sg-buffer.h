@@ -15,7 +15,7 @@
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 
-struct dma_heap;
+struct dmaheap;
 
 /**
  * struct dma_heap_sg_buffer - a heap buffer made of page chunks
@@ -32,7 +32,7 @@ struct dma_heap;
  *               back, calls dma_heap_sg_buffer_destroy(), frees the buffer
  */
 struct dma_heap_sg_buffer {
-	struct dma_heap *heap;
+	struct dmaheap *heap;
 	struct mutex lock; /* attachments, vmap_cnt, vaddr */
 	struct list_head attachments;
 	struct sg_table table;
@@ -44,7 +44,7 @@ struct dma_heap_sg_buffer {
 };
 
 void dma_heap_sg_buffer_init(struct dma_heap_sg_buffer *buffer,
-			     struct dma_heap *heap, size_t len,
+			     struct dmaheap *heap, size_t len,
 			     void (*release)(struct dma_heap_sg_buffer *buffer));
 void dma_heap_sg_buffer_destroy(struct dma_heap_sg_buffer *buffer);
 struct dma_buf *__dma_heap_sg_buffer_export(struct dma_heap_sg_buffer *buffer,
