@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Listing heaps and what is known about them: the nodes in /dev/dma_heap,
- * properties from /sys/class/dma_heap/NAME (or guessed from the name), live
- * buffers from the dma-buf core, and the heap's own counters when its kernel
- * module publishes them.
+ * properties from /sys/class/dma_heap/NAME or /sys/class/dmaheap/NAME (or
+ * guessed from the name), live buffers from the dma-buf core, and the heap's
+ * own counters when its kernel module publishes them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,8 +33,33 @@ static void props_from_name(struct dmaheap_heap_info *info)
 		info->props &= ~DMAHEAP_PROP_CACHED;
 }
 
+/*
+ * The heap's sysfs directory: SYSFS/NAME (class dma_heap: mainline's heaps
+ * and dmaheap's own core), or, for dmaheap's heaps beside a kernel's own
+ * core, the same NAME in the sibling class "dmaheap", where the statistics
+ * and attributes are (the kernel's dma_heap device, if any, has none).
+ */
+static void heap_sysfs_dir(const struct dmaheap_ctx *ctx, const char *name, char *dir,
+			   size_t size)
+{
+	char probe[PATH_MAX + 128];
+	const char *slash = strrchr(ctx->sysfs_dir, '/');
+	struct stat st;
+
+	snprintf(probe, sizeof(probe), "%s/%s/stats", ctx->sysfs_dir, name);
+	if (stat(probe, &st) < 0 && slash) {
+		snprintf(probe, sizeof(probe), "%.*s/dmaheap/%s", (int)(slash - ctx->sysfs_dir),
+			 ctx->sysfs_dir, name);
+		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(dir, size, "%s", probe);
+			return;
+		}
+	}
+	snprintf(dir, size, "%s/%s", ctx->sysfs_dir, name);
+}
+
 /* A module may publish 0/1 attributes "contiguous", "cached", "secure". */
-static void props_from_sysfs(const struct dmaheap_ctx *ctx, struct dmaheap_heap_info *info)
+static void props_from_sysfs(const char *dir, struct dmaheap_heap_info *info)
 {
 	static const struct { const char *file; unsigned int prop; } attrs[] = {
 		{ "contiguous", DMAHEAP_PROP_CONTIGUOUS },
@@ -42,13 +67,12 @@ static void props_from_sysfs(const struct dmaheap_ctx *ctx, struct dmaheap_heap_
 		{ "secure", DMAHEAP_PROP_SECURE },
 	};
 	unsigned int known = 0, props = 0;
-	char path[PATH_MAX + 128];
+	char path[PATH_MAX + 256];
 
 	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
 		uint64_t value;
 
-		snprintf(path, sizeof(path), "%s/%s/%s", ctx->sysfs_dir, info->name,
-			 attrs[i].file);
+		snprintf(path, sizeof(path), "%s/%s", dir, attrs[i].file);
 		if (file_read_u64(path, &value) < 0)
 			continue;
 		known |= attrs[i].prop;
@@ -211,7 +235,7 @@ struct dmaheap_heap_list *dmaheap_heap_list_get(struct dmaheap_ctx *ctx)
 	}
 	while ((entry = readdir(dir)) != NULL) {
 		struct dmaheap_heap_info *info;
-		char path[PATH_MAX + 128];
+		char path[PATH_MAX + 256], sysdir[PATH_MAX + 128];
 		int fd;
 
 		if (entry->d_name[0] == '.' || !heap_name_valid(entry->d_name))
@@ -240,8 +264,9 @@ struct dmaheap_heap_list *dmaheap_heap_list_get(struct dmaheap_ctx *ctx)
 		else
 			close(fd);
 		props_from_name(info);
-		props_from_sysfs(ctx, info);
-		snprintf(path, sizeof(path), "%s/%s/stats", ctx->sysfs_dir, info->name);
+		heap_sysfs_dir(ctx, info->name, sysdir, sizeof(sysdir));
+		props_from_sysfs(sysdir, info);
+		snprintf(path, sizeof(path), "%s/stats", sysdir);
 		stats_read(path, info);
 		if (!info->num_stats) {
 			snprintf(path, sizeof(path), "/sys/kernel/debug/dma_heap/%s/stats",

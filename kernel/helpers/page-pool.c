@@ -265,7 +265,7 @@ static void dma_heap_page_pool_zero_chunk(struct page *page,
 	unsigned long i;
 
 	for (i = 0; i < (1UL << order); i++)
-		clear_highpage(nth_page(page, i));
+		clear_highpage(dmaheap_nth_page(page, i));
 }
 
 /* Work for the worker: dirty chunks in an enabled pool (a disabled one drains). */

@@ -98,7 +98,7 @@ static int dma_heap_sg_dup_table(struct sg_table *from, struct sg_table *to,
 		while (done < src->length) {
 			unsigned int len = min(max_seg, src->length - done);
 
-			sg_set_page(dst, nth_page(sg_page(src),
+			sg_set_page(dst, dmaheap_nth_page(sg_page(src),
 						  done >> PAGE_SHIFT),
 				    len, 0);
 			done += len;

@@ -14,12 +14,16 @@
  * times each, every run from an empty pool (switching it off drains it) and
  * after a few unmeasured rounds.
  *
+ * With --against HEAP (a heap of the kernel's own, mainline's system heap on
+ * a kernel that has one), that heap is measured a third time in every
+ * round, in the same modes, and the table compares the pool with it.
+ *
  * The floor: creating and closing an empty memfd, in the tight and warm
  * modes, is the part of every buffer's cost that no pool can remove (a
  * syscall pair, a new anonymous inode and file, an fd). It bounds what the
  * pool can achieve at 4 KiB, where clearing the page is a small part.
  *
- *   page-pool-bench [--csv FILE] [--quick]
+ *   page-pool-bench [--csv FILE] [--quick] [--against HEAP]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,7 +74,12 @@ struct result {
 	int samples;
 };
 
-static struct result results[NR_MODES][NR_SIZES][2];
+/* [0] pool off, [1] pool on, [2] the kernel's heap named by --against */
+#define NR_VARIANTS 3
+static struct result results[NR_MODES][NR_SIZES][NR_VARIANTS];
+static const char *const variant_names[] = { "off", "on", "kernel" };
+static const char *against;	/* --against HEAP, or NULL */
+static int own_fd, against_fd = -1;
 static double floor_ns[NR_MODES];	/* empty memfd create + close, median */
 static double ceiling[2];	/* parallel ceiling before and after */
 static int heap_fd;
@@ -252,21 +261,24 @@ static void measure(enum mode mode, int si)
 	const struct size_plan *p = &plans[si];
 	int n = mode == BURST ? p->burst * p->rounds : p->iterations;
 	int per_rep = mode == BURST ? p->burst * (p->rounds / REPS) : n / REPS;
-	uint64_t *lat[2], *alloc_lat[2], wall[2] = { 0, 0 };
+	uint64_t *lat[NR_VARIANTS], *alloc_lat[NR_VARIANTS], wall[NR_VARIANTS] = { 0 };
+	int variants = against_fd >= 0 ? 3 : 2;
 
 	n = per_rep * REPS;
-	for (int on = 0; on < 2; on++) {
+	for (int on = 0; on < variants; on++) {
 		lat[on] = calloc(n, sizeof(uint64_t));
 		alloc_lat[on] = calloc(n, sizeof(uint64_t));
 		memset(&results[mode][si][on], 0, sizeof(struct result));
 	}
 	for (int rep = 0; rep < REPS; rep++) {
-		for (int on = 0; on < 2; on++) {
+		for (int on = 0; on < variants; on++) {
 			struct result *res = &results[mode][si][on];
 			long long hits0, misses0, zeroed0, on_free0, zus0;
 
+			/* the kernel's heap runs with dmaheap's pool off and empty */
 			set_pool(false);
-			set_pool(on);
+			set_pool(on == 1);
+			heap_fd = on == 2 ? against_fd : own_fd;
 			hits0 = pool_stat("hits");
 			misses0 = pool_stat("misses");
 			zeroed0 = pool_stat("zeroed_in_background");
@@ -285,7 +297,8 @@ static void measure(enum mode mode, int si)
 				res->pool_bytes = pool_stat("bytes");
 		}
 	}
-	for (int on = 0; on < 2; on++) {
+	heap_fd = own_fd;
+	for (int on = 0; on < variants; on++) {
 		struct result *res = &results[mode][si][on];
 		uint64_t *l = lat[on], *a = alloc_lat[on];
 
@@ -384,6 +397,46 @@ static void print_table(void)
 		}
 }
 
+/* dmaheap's heap, pool off and on, against the kernel's own (--against). */
+static void print_against(void)
+{
+	double worst_off = 1e9, worst_tight = 1e9, worst_warm = 0;
+	char sz[32];
+
+	printf("\nAgainst the kernel's own heap \"%s\" (same boot, same modes; median us)\n",
+	       against);
+	printf("%-6s %-7s %11s %11s %11s %9s %9s %9s\n", "mode", "size", "kernel us",
+	       "off us", "on us", "off thrpt", "on thrpt", "on lat");
+	for (int m = 0; m < NR_MODES; m++)
+		for (size_t s = 0; s < NR_SIZES; s++) {
+			struct result *off = &results[m][s][0], *on = &results[m][s][1];
+			struct result *k = &results[m][s][2];
+			double off_t = off->ops_per_s / k->ops_per_s;
+			double on_t = on->ops_per_s / k->ops_per_s;
+			double on_l = on->median_ns / k->median_ns;
+
+			printf("%-6s %-7s %11.1f %11.1f %11.1f %8.2fx %8.2fx %8.2fx\n",
+			       mode_names[m], size_name(plans[s].size, sz, sizeof(sz)),
+			       k->median_ns / 1e3, off->median_ns / 1e3, on->median_ns / 1e3,
+			       off_t, on_t, on_l);
+			if (m == TIGHT && off_t < worst_off)
+				worst_off = off_t;
+			if (m == TIGHT && plans[s].size >= MiB && on_t < worst_tight)
+				worst_tight = on_t;
+			if (m == WARM && plans[s].size >= MiB && on_l > worst_warm)
+				worst_warm = on_l;
+		}
+	printf("\noff/on thrpt: throughput over the kernel heap's (higher is better);\n"
+	       "on lat: median latency over the kernel heap's (lower is better).\n");
+	printf("\nTargets against the kernel's heap (issue 12):\n");
+	printf("  unpooled tight throughput >= 1.00x at every size: worst %.2fx  %s\n",
+	       worst_off, worst_off >= 1.0 ? "met" : "MISSED");
+	printf("  pooled tight throughput >= 1.50x at >= 1 MiB:     worst %.2fx  %s\n",
+	       worst_tight, worst_tight >= 1.5 ? "met" : "MISSED");
+	printf("  pooled warm latency <= 0.10x at >= 1 MiB:         worst %.2fx  %s\n",
+	       worst_warm, worst_warm <= 0.1 ? "met" : "MISSED");
+}
+
 /*
  * How much a second vCPU adds right now: memset bandwidth of two threads
  * over one. Background zeroing can at best reach this ratio in the tight
@@ -469,11 +522,11 @@ static void write_csv(const char *path)
 		   "hits,misses,zeroed_pages,zeroing_us,pool_bytes\n");
 	for (int m = 0; m < NR_MODES; m++)
 		for (size_t s = 0; s < NR_SIZES; s++)
-			for (int on = 0; on < 2; on++) {
+			for (int on = 0; on < (against_fd >= 0 ? 3 : 2); on++) {
 				struct result *r = &results[m][s][on];
 
 				fprintf(f, "%s,%zu,%s,%d,%.0f,%.0f,%.0f,%.0f,%.1f,%lld,%lld,%lld,%lld,%lld\n",
-					mode_names[m], plans[s].size, on ? "on" : "off",
+					mode_names[m], plans[s].size, variant_names[on],
 					r->samples, r->median_ns, r->p10_ns, r->p90_ns,
 					r->free_median_ns, r->ops_per_s, r->hits, r->misses, r->zeroed,
 					r->zeroing_us, r->pool_bytes);
@@ -491,8 +544,10 @@ int main(int argc, char **argv)
 			csv = argv[++i];
 		} else if (!strcmp(argv[i], "--quick")) {
 			quick = true;
+		} else if (!strcmp(argv[i], "--against") && i + 1 < argc) {
+			against = argv[++i];
 		} else {
-			fprintf(stderr, "usage: page-pool-bench [--csv FILE] [--quick]\n");
+			fprintf(stderr, "usage: page-pool-bench [--csv FILE] [--quick] [--against HEAP]\n");
 			return 2;
 		}
 	}
@@ -511,6 +566,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "page-pool-bench: no %s: %s without a page pool\n",
 			sys_heap.pool, SYSTEM_HEAP_MODULE);
 		return 1;
+	}
+	own_fd = heap_fd;
+	if (against) {
+		char path[300];
+
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s", against);
+		against_fd = open(path, O_RDWR | O_CLOEXEC);
+		if (against_fd < 0) {
+			fprintf(stderr, "page-pool-bench: --against: open %s: %s (the kernel has no such heap?)\n",
+				path, strerror(errno));
+			return 1;
+		}
 	}
 	for (size_t s = 0; quick && s < NR_SIZES; s++) {
 		plans[s].iterations = plans[s].iterations / 10 + 3 * REPS;
@@ -533,6 +600,8 @@ int main(int argc, char **argv)
 	ceiling[1] = parallel_ceiling();
 	print_table();
 	print_targets();
+	if (against_fd >= 0)
+		print_against();
 	if (csv)
 		write_csv(csv);
 	return 0;

@@ -29,7 +29,9 @@
 #   usage
 # then calls dt_main "$@".
 
-MIRROR=${DMAHEAP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian archive this machine's apt uses (tests/vm/common.sh), unless
+# DMAHEAP_DEBIAN_MIRROR names another.
+MIRROR=${DMAHEAP_DEBIAN_MIRROR:-$(debian_mirror Debian)}
 
 say() { echo "$DT_NAME: $*" >&2; }
 

@@ -18,6 +18,9 @@
  *         nonseekable_open() refuses seeking on every version)
  *   6.13  symbol namespaces are string literals in EXPORT_SYMBOL_NS*() and
  *         MODULE_IMPORT_NS()
+ *   6.18  nth_page() went away: the pages of a compound page or of one
+ *         contiguous allocation are now always contiguous in the memmap
+ *         (tested by the macro's presence, not by version)
  */
 #ifndef _DMAHEAP_COMPAT_H
 #define _DMAHEAP_COMPAT_H
@@ -28,6 +31,7 @@
 
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -50,6 +54,13 @@
 #define DMAHEAP_MAX_PAGE_ORDER MAX_ORDER
 #else
 #define DMAHEAP_MAX_PAGE_ORDER (MAX_ORDER - 1)
+#endif
+
+/* The @n-th page after @page, within one compound page or allocation. */
+#ifdef nth_page
+#define dmaheap_nth_page(page, n) nth_page(page, n)
+#else
+#define dmaheap_nth_page(page, n) ((page) + (n))
 #endif
 
 /* The device argument of struct class's devnode(). */
