@@ -183,7 +183,7 @@ struct dmaheap *dmaheap_add(const struct dmaheap_export_info *exp_info)
 		return ERR_PTR(-EINVAL);
 	}
 
-	heap = kzalloc(sizeof(*heap), GFP_KERNEL);
+	heap = kzalloc_obj(*heap);
 	if (!heap)
 		return ERR_PTR(-ENOMEM);
 	heap->name = kstrdup(exp_info->name, GFP_KERNEL);

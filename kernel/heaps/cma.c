@@ -71,7 +71,7 @@ static struct dma_buf *cma_heap_allocate(struct dmaheap *heap,
 	if (len > UINT_MAX || len >> PAGE_SHIFT > totalram_pages())
 		return ERR_PTR(-ENOMEM);
 
-	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
+	buffer = kzalloc_obj(*buffer);
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
 	dma_heap_sg_buffer_init(&buffer->sg, heap, len, cma_heap_release);

@@ -192,7 +192,7 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 	if (len >> PAGE_SHIFT > totalram_pages())
 		return ERR_PTR(-ENOMEM);
 
-	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
+	buffer = kzalloc_obj(*buffer);
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
 	dma_heap_sg_buffer_init(buffer, heap, len, system_heap_release);

@@ -539,7 +539,7 @@ dma_heap_page_pool_create(const char *name, const unsigned int *orders,
 		if (orders[i] > DMAHEAP_MAX_PAGE_ORDER || (i && orders[i] >= orders[i - 1]))
 			return ERR_PTR(-EINVAL);
 
-	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	pool = kzalloc_obj(*pool);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	pool->name = kstrdup(name, GFP_KERNEL);

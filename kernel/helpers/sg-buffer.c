@@ -98,8 +98,8 @@ static int dma_heap_sg_dup_table(struct sg_table *from, struct sg_table *to,
 		while (done < src->length) {
 			unsigned int len = min(max_seg, src->length - done);
 
-			sg_set_page(dst, dmaheap_nth_page(sg_page(src),
-						  done >> PAGE_SHIFT),
+			sg_set_page(dst,
+				    dmaheap_nth_page(sg_page(src), done >> PAGE_SHIFT),
 				    len, 0);
 			done += len;
 			dst = sg_next(dst);
@@ -115,7 +115,7 @@ static int dma_heap_sg_attach(struct dma_buf *dmabuf,
 	struct dma_heap_sg_attachment *a;
 	int ret;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	a = kzalloc_obj(*a);
 	if (!a)
 		return -ENOMEM;
 	ret = dma_heap_sg_dup_table(&buffer->table, &a->table,

@@ -18,6 +18,8 @@
  *         nonseekable_open() refuses seeking on every version)
  *   6.13  symbol namespaces are string literals in EXPORT_SYMBOL_NS*() and
  *         MODULE_IMPORT_NS()
+ *   7.0?  kzalloc_obj() allocates one object of a variable's type (provided
+ *         here where the kernel lacks it; tested by the macro's presence)
  *   6.18  nth_page() went away: the pages of a compound page or of one
  *         contiguous allocation are now always contiguous in the memmap
  *         (tested by the macro's presence, not by version)
@@ -54,6 +56,10 @@
 #define DMAHEAP_MAX_PAGE_ORDER MAX_ORDER
 #else
 #define DMAHEAP_MAX_PAGE_ORDER (MAX_ORDER - 1)
+#endif
+
+#ifndef kzalloc_obj
+#define kzalloc_obj(obj) kzalloc(sizeof(obj), GFP_KERNEL)
 #endif
 
 /* The @n-th page after @page, within one compound page or allocation. */
@@ -130,7 +136,7 @@ dmaheap_shrinker_register(dmaheap_shrink_fn count, dmaheap_shrink_fn scan,
 	struct dmaheap_legacy_shrinker *ls;
 	int ret;
 
-	ls = kzalloc(sizeof(*ls), GFP_KERNEL);
+	ls = kzalloc_obj(*ls);
 	if (!ls)
 		return ERR_PTR(-ENOMEM);
 	ls->shrinker.count_objects = count;
