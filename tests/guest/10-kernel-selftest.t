@@ -34,8 +34,14 @@ else
 fi
 heaps=$(ls /dev/dma_heap 2>/dev/null | wc -l)
 n=$((n + 1))
-expect=1
-[ "$DMAHEAP_KERNEL" = test ] && expect=2
+# stock: dmaheap's system; test: and its CMA heap; trixie: the kernel's
+# system and dmaheap's system-pooled; mainline: the kernel's system and CMA
+# heaps and dmaheap's system-pooled.
+case "$DMAHEAP_KERNEL" in
+test | trixie) expect=2 ;;
+mainline) expect=3 ;;
+*) expect=1 ;;
+esac
 if [ "$heaps" -ge "$expect" ]; then
 	echo "ok $n - $heaps heaps tested ($(ls /dev/dma_heap | tr '\n' ' '))"
 else
