@@ -34,6 +34,8 @@ grep -qs '^vkms ' /sys/kernel/debug/dri/*/name || reason=${reason:-"no vkms disp
 grep -qsx stateful-encoder /sys/class/video4linux/video*/name ||
 	reason=${reason:-"no vicodec (${DMAHEAP_KERNEL:-this} kernel)"}
 [ -x "$build/gst-plugin/tests/gst-pipeline-check" ] || reason=${reason:-"gst-pipeline-check is not built"}
+. "$(dirname "$0")/gst-fwht.sh"
+[ -n "$reason" ] || reason=$(gst_fwht_broken)
 if [ -n "$reason" ]; then
 	for what in "EOS" "0 copies in both pools" "bufinfo: every dma-buf from the heap" \
 		"the pools' dma-bufs are distinct and recycled" "GPU stage: every frame imported as a dma-buf"; do

@@ -473,7 +473,14 @@ static void test_drm_import(const char *heap, int hfd, const char *driver)
 	close(dev);
 }
 
-static void test_v4l2_contiguity(int system_fd, int cma_fd)
+/*
+ * @cma_ours: the CMA heap is dmaheap's. The kernel's own heaps (7.3) map a
+ * buffer for vivid-000 (vmalloc, 64 KiB segments) in segments of up to the
+ * whole buffer, which DMA-API debug reports ("mapping sg segment longer than
+ * device claims to support"): dmaheap's helpers split each attachment's
+ * table to the device's limit. Only dmaheap's heaps go into vivid-000.
+ */
+static void test_v4l2_contiguity(int system_fd, int cma_fd, bool cma_ours)
 {
 	static const char *cams[] = { "vivid-000-vid-cap", "vivid-001-vid-cap" };
 	/* 1280x720 XRGB is 3.5 MiB: more than one system-heap chunk. */
@@ -489,7 +496,10 @@ static void test_v4l2_contiguity(int system_fd, int cma_fd)
 		}
 		sys_buf = system_fd >= 0 ? heap_alloc(system_fd, size, O_RDWR | O_CLOEXEC) : -1;
 		cma_buf = cma_fd >= 0 ? heap_alloc(cma_fd, size, O_RDWR | O_CLOEXEC) : -1;
-		if (cma_buf >= 0) {
+		if (cma_buf >= 0 && c == 0 && !cma_ours) {
+			tap_skip("the kernel's own CMA heap maps one 3.5 MiB segment for a device that takes 64 KiB (a DMA-API debug report)",
+				 "CMA buffer into %s", cams[c]);
+		} else if (cma_buf >= 0) {
 			ret = v4l2_queue_dmabuf(cam, 1280, 720, cma_buf);
 			tap_ok(ret == 0, "%s accepts a CMA-heap buffer by DMABUF import (%s)",
 			       cams[c], strerror(-ret));
@@ -515,7 +525,8 @@ static void test_v4l2_contiguity(int system_fd, int cma_fd)
 
 int main(void)
 {
-	int system_fd = -1, cma_fd = -1;
+	int system_fd = -1, pooled_fd = -1, cma_fd = -1;
+	bool cma_ours = false;
 	struct dirent *e;
 	DIR *d;
 
@@ -565,16 +576,22 @@ int main(void)
 				tap_skip("the kernel's own heap publishes no statistics",
 					 "%s: a killed allocation leaves nothing behind", e->d_name);
 			system_fd = hfd;
+		} else if (!strcmp(e->d_name, "system-pooled")) {
+			pooled_fd = hfd;
 		} else if (!strcmp(e->d_name, "default_cma_region")) {
 			cma_fd = hfd;
+			cma_ours = ours;
 		} else {
 			close(hfd);
 		}
 	}
 	closedir(d);
-	test_v4l2_contiguity(system_fd, cma_fd);
+	/* dmaheap's system heap where the kernel has its own (see above) */
+	test_v4l2_contiguity(pooled_fd >= 0 ? pooled_fd : system_fd, cma_fd, cma_ours);
 	if (system_fd >= 0)
 		close(system_fd);
+	if (pooled_fd >= 0)
+		close(pooled_fd);
 	if (cma_fd >= 0)
 		close(cma_fd);
 	return tap_done();
