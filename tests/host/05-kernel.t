@@ -56,7 +56,7 @@ if [ -n "$mainline" ]; then
 	[ $rc = 0 ] || echo "$out" | tail -20 | sed 's/^/# /'
 	built=$(dkms_built)
 	ok $([ $rc = 0 ] && [ "$built" = "dmaheap_helpers.ko dmaheap_registrar.ko dmaheap_system.ko " ] &&
-		grep -qs 'exports dma_heap_add: dmaheap_registrar registers' "$tmp/dkms/dmaheap/0.1.0/build/make.log" &&
+		grep -qs 'exports dma_heap_add: dmaheap_registrar registers' "$tmp/dkms/dmaheap/0.1.0/$(cat "$mainline/.kernelrelease")/x86_64/log/make.log" &&
 		echo 0 || echo 1) \
 		"dkms build for $(cat "$mainline/.kernelrelease") (heaps built in, dma_heap_add exported): the registrar, no CMA heap of dmaheap's ($built)"
 else
