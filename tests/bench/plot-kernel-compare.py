@@ -1,10 +1,14 @@
 #!/usr/bin/python3
-"""Plot `dmaheap bench` results of tests/bench/run-kernel-compare: allocation
-bandwidth as a fraction of memset, per heap and size, the kernel's own heaps
-beside dmaheap's with its pool off and on. Also writes the numbers as CSV.
+"""Table and plot of tests/bench/run-kernel-compare: the kernel's own heaps
+beside dmaheap's on one kernel, in one boot.
 
-usage: plot-kernel-compare.py KERNEL BENCH-OFF.json BENCH-ON.json OUT.csv OUT.png
+usage: plot-kernel-compare.py KERNEL BENCH.json POOL.csv OUT.csv OUT.png
+
+BENCH.json: `dmaheap bench --json`, dmaheap's pool off (prints the table of
+every heap's alloc+free bandwidth over memset). POOL.csv: page-pool-bench
+--against system (variants off, on, kernel). OUT.csv: both, as ratios.
 """
+import csv
 import json
 import sys
 
@@ -14,41 +18,69 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def load(path, suffix):
-    with open(path) as f:
-        rows = json.load(f)["results"]
-    return [dict(r, heap=r["heap"] + suffix) for r in rows if "vs_memset" in r]
+def size_name(size):
+    return "%d KiB" % (size // 1024) if size < 1 << 20 else "%d MiB" % (size >> 20)
 
 
 def main():
-    kernel, off, on, csv_path, png = sys.argv[1:6]
-    rows = load(off, "") + [r for r in load(on, " (pool on)") if r["heap"] != "memset (pool on)"]
-    sizes = sorted({r["size"] for r in rows})
-    heaps = []
-    for r in rows:
-        if r["heap"] != "memset" and r["heap"] not in heaps:
-            heaps.append(r["heap"])
-    with open(csv_path, "w") as f:
-        f.write("heap,size_bytes,median_ns,vs_memset\n")
-        for r in rows:
-            f.write("%s,%d,%d,%.3f\n" % (r["heap"], r["size"], r["median_ns"], r["vs_memset"]))
+    kernel, bench_json, pool_csv, out_csv, png = sys.argv[1:6]
+    with open(bench_json) as f:
+        bench = [r for r in json.load(f)["results"] if "vs_memset" in r]
+    with open(pool_csv) as f:
+        pool = list(csv.DictReader(f))
+    sizes = sorted({r["size"] for r in bench})
+    heaps = [h for h in dict.fromkeys(r["heap"] for r in bench) if h != "memset"]
 
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    width = 0.8 / max(1, len(heaps))
-    for i, heap in enumerate(heaps):
-        values = []
-        for s in sizes:
-            match = [r["vs_memset"] for r in rows if r["heap"] == heap and r["size"] == s]
-            values.append(match[0] if match else 0)
-        xs = [j + (i - (len(heaps) - 1) / 2) * width for j in range(len(sizes))]
-        bars = ax.bar(xs, values, width, label=heap)
-        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
-    ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
-    ax.set_xticks(range(len(sizes)))
-    ax.set_xticklabels(["%d KiB" % (s // 1024) if s < 1 << 20 else "%d MiB" % (s >> 20) for s in sizes])
-    ax.set_ylabel("alloc+free bandwidth / memset (higher is better)")
-    ax.set_title("Heaps on the %s kernel: tight alloc+free loop, one boot" % kernel)
-    ax.legend(fontsize=8)
+    print("== dmaheap bench, dmaheap's pool off: alloc+free bandwidth / memset")
+    print("%-10s" % "size" + "".join("%20s" % h for h in heaps))
+    for s in sizes:
+        row = {r["heap"]: r["vs_memset"] for r in bench if r["size"] == s}
+        print("%-10s" % size_name(s) + "".join("%19.2fx" % row.get(h, 0) for h in heaps))
+    ours = [h for h in heaps if h not in ("system", "default_cma_region", "reserved")]
+    if ours and "system" in heaps:
+        worst = min(
+            next(r["vs_memset"] for r in bench if r["heap"] == ours[0] and r["size"] == s)
+            / next(r["vs_memset"] for r in bench if r["heap"] == "system" and r["size"] == s)
+            for s in sizes)
+        print("%s unpooled over the kernel's system heap: worst %.2fx" % (ours[0], worst))
+
+    def pick(mode, size, variant, key):
+        for r in pool:
+            if r["mode"] == mode and int(r["size_bytes"]) == size and r["pool"] == variant:
+                return float(r[key])
+        return float("nan")
+
+    psizes = sorted({int(r["size_bytes"]) for r in pool})
+    with open(out_csv, "w") as f:
+        f.write("source,mode,size_bytes,what,value\n")
+        for r in bench:
+            f.write("dmaheap-bench,tight,%d,%s/memset,%.3f\n" % (r["size"], r["heap"], r["vs_memset"]))
+        for mode in ("tight", "warm", "burst"):
+            for s in psizes:
+                for v in ("off", "on"):
+                    f.write("page-pool-bench,%s,%d,throughput %s/kernel,%.3f\n" % (
+                        mode, s, v, pick(mode, s, v, "ops_per_s") / pick(mode, s, "kernel", "ops_per_s")))
+                    f.write("page-pool-bench,%s,%d,latency %s/kernel,%.3f\n" % (
+                        mode, s, v, pick(mode, s, v, "median_ns") / pick(mode, s, "kernel", "median_ns")))
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+    xs = range(len(psizes))
+    for i, (v, label) in enumerate((("off", "dmaheap, pool off"), ("on", "dmaheap, pool on"))):
+        tight = [pick("tight", s, v, "ops_per_s") / pick("tight", s, "kernel", "ops_per_s") for s in psizes]
+        warm = [pick("warm", s, v, "median_ns") / pick("warm", s, "kernel", "median_ns") for s in psizes]
+        bars = left.bar([x + (i - 0.5) * 0.38 for x in xs], tight, 0.38, label=label)
+        left.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
+        bars = right.bar([x + (i - 0.5) * 0.38 for x in xs], warm, 0.38, label=label)
+        right.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
+    for ax in (left, right):
+        ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels([size_name(s) for s in psizes])
+        ax.legend(fontsize=8)
+    left.set_title("tight loop throughput / kernel's system heap\n(higher is better)", fontsize=10)
+    right.set_title("warm allocation latency / kernel's system heap\n(lower is better, log scale)", fontsize=10)
+    right.set_yscale("log")
+    fig.suptitle("dmaheap's system heap against the %s kernel's own, one boot" % kernel, fontsize=11)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
 
