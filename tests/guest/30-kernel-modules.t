@@ -77,28 +77,26 @@ else
 fi
 
 # --- a name that is taken ---------------------------------------------------------
-if [ "$mode" = registrar ]; then
-	rmmod dmaheap_system
+# taken_name MODULE ARGS NODE WHAT: reloading MODULE with ARGS must fail with
+# a log line naming "system", leave NODE, and MODULE must load again as it was.
+taken_name() {
+	local m=$1 args=$2 node=$3 what=$4 rc log
+	rmmod "$m"
 	dmesg -c >/dev/null
-	insmod "$mods/dmaheap_system.ko" name=system 2>/dev/null
-	rc=$?
-	log=$(dmesg)
-	ok "$([ "$rc" != 0 ] && grep -q 'heap system already exists' <<<"$log" && echo 0 || echo 1)" \
-		"a heap named \"system\" beside the kernel's is refused, the log names it"
-	insmod "$mods/dmaheap_system.ko"
-	ok "$([ $? = 0 ] && [ -c "/dev/dma_heap/$sysname" ] && [ -c /dev/dma_heap/system ] && echo 0 || echo 1)" \
-		"and dmaheap_system loads again under its own name, the kernel's heap untouched"
-elif [ "$mode" = own ] && [ -f "$mods/dmaheap_cma.ko" ]; then
-	rmmod dmaheap_cma
-	dmesg -c >/dev/null
-	insmod "$mods/dmaheap_cma.ko" aliases=system 2>/dev/null
+	insmod "$mods/$m.ko" "$args" 2>/dev/null
 	rc=$?
 	log=$(dmesg)
 	ok "$([ "$rc" != 0 ] && grep -q 'heap system already exists' <<<"$log" && [ -c /dev/dma_heap/system ] && echo 0 || echo 1)" \
-		"a CMA alias named \"system\" is refused, the log names it, the system heap stays"
-	insmod "$mods/dmaheap_cma.ko"
-	ok "$([ $? = 0 ] && [ -c /dev/dma_heap/default_cma_region ] && echo 0 || echo 1)" \
-		"and dmaheap_cma loads again"
+		"$what is refused, the log names it, /dev/dma_heap/system stays"
+	insmod "$mods/$m.ko"
+	ok "$([ $? = 0 ] && [ -c "$node" ] && echo 0 || echo 1)" "and $m loads again ($node)"
+}
+if [ "$mode" = registrar ]; then
+	taken_name dmaheap_system name=system "/dev/dma_heap/$sysname" \
+		"a heap named \"system\" beside the kernel's"
+elif [ "$mode" = own ] && [ -f "$mods/dmaheap_cma.ko" ]; then
+	taken_name dmaheap_cma aliases=system /dev/dma_heap/default_cma_region \
+		"a CMA alias named \"system\""
 else
 	skip "a taken name is refused" "needs a second heap module or an unloadable one (nodes by the kernel's core)"
 	skip "the heap loads again afterwards" "as above"

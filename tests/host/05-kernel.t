@@ -32,29 +32,26 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/src" "$tmp/dkms"
 cp -r "$top/kernel" "$tmp/src/dmaheap-0.1.0"
 dkms_built() { find "$tmp/dkms" -name '*.ko' -path '*/module/*' -printf '%f\n' | sort | tr '\n' ' '; }
-out=$(dkms build --dkmstree "$tmp/dkms" --sourcetree "$tmp/src" -m dmaheap -v 0.1.0 -k "$rel" 2>&1)
-rc=$?
-[ $rc = 0 ] || echo "$out" | tail -20 | sed 's/^/# /'
-built=$(dkms_built)
+# dkms_build SOURCETREE DKMS-ARGS...: a clean DKMS build; sets out, rc, built
+dkms_build() {
+	local src=$1
+	shift
+	rm -rf "${tmp:?}/dkms"/*
+	out=$(dkms build --dkmstree "$tmp/dkms" --sourcetree "$src" -m dmaheap -v 0.1.0 "$@" 2>&1)
+	rc=$?
+	[ $rc = 0 ] || echo "$out" | tail -20 | sed 's/^/# /'
+	built=$(dkms_built)
+}
+dkms_build "$tmp/src" -k "$rel"
 ok $([ $rc = 0 ] && [ "$built" = "dmaheap_core.ko dmaheap_helpers.ko dmaheap_system.ko " ] && echo 0 || echo 1) \
 	"dkms build for $rel (no heaps, no CMA): dmaheap's core and system heap ($built)"
 
-rm -rf "${tmp:?}/dkms"/*
-out=$(dkms build --dkmstree "$tmp/dkms" --sourcetree "$tmp/src" -m dmaheap -v 0.1.0 \
-	-k "$(cat "$kdir/.kernelrelease")" --kernelsourcedir "$kdir" 2>&1)
-rc=$?
-[ $rc = 0 ] || echo "$out" | tail -20 | sed 's/^/# /'
-built=$(dkms_built)
+dkms_build "$tmp/src" -k "$(cat "$kdir/.kernelrelease")" --kernelsourcedir "$kdir"
 ok $([ $rc = 0 ] && [ "$built" = "dmaheap_cma.ko dmaheap_core.ko dmaheap_helpers.ko dmaheap_system.ko " ] && echo 0 || echo 1) \
 	"dkms build for the test kernel (CONFIG_DMA_CMA) adds the CMA heap ($built)"
 
 if [ -n "$mainline" ]; then
-	rm -rf "${tmp:?}/dkms"/*
-	out=$(dkms build --dkmstree "$tmp/dkms" --sourcetree "$tmp/src" -m dmaheap -v 0.1.0 \
-		-k "$(cat "$mainline/.kernelrelease")" --kernelsourcedir "$mainline" 2>&1)
-	rc=$?
-	[ $rc = 0 ] || echo "$out" | tail -20 | sed 's/^/# /'
-	built=$(dkms_built)
+	dkms_build "$tmp/src" -k "$(cat "$mainline/.kernelrelease")" --kernelsourcedir "$mainline"
 	ok $([ $rc = 0 ] && [ "$built" = "dmaheap_helpers.ko dmaheap_registrar.ko dmaheap_system.ko " ] &&
 		grep -qs 'exports dma_heap_add: dmaheap_registrar registers' "$tmp/dkms/dmaheap/0.1.0/$(cat "$mainline/.kernelrelease")/x86_64/log/make.log" &&
 		echo 0 || echo 1) \
@@ -94,10 +91,7 @@ rc=$?
 ok $([ $rc != 0 ] && grep -q 'kernel 6.6.0 has a built-in dma-heap core but its tree has no Module.symvers' <<<"$out" && echo 0 || echo 1) \
 	"a tree with heaps built in but no Module.symvers is refused: nothing says whether dma_heap_add is exported"
 mkdir -p "$tmp/src2/dmaheap-0.1.0" && cp -r "$top/kernel/." "$tmp/src2/dmaheap-0.1.0/"
-rm -rf "${tmp:?}/dkms"/*
-out=$(dkms build --dkmstree "$tmp/dkms" --sourcetree "$tmp/src2" -m dmaheap -v 0.1.0 \
-	-k 6.6.0 --kernelsourcedir "$fake" 2>&1)
-rc=$?
-ok $([ $rc != 0 ] && [ -z "$(dkms_built)" ] && echo 0 || echo 1) \
+dkms_build "$tmp/src2" -k 6.6.0 --kernelsourcedir "$fake" 2>/dev/null
+ok $([ $rc != 0 ] && [ -z "$built" ] && echo 0 || echo 1) \
 	"and DKMS builds and installs nothing for it (status $rc)"
 echo "1..$n"

@@ -45,8 +45,10 @@ debian_mirror() {
 }
 
 # apt-get/apt-cache with a private state in $DMAHEAP_CACHE/apt-NAME, whose
-# sources are the lines of $2 (the system's own lists and status untouched).
-# debian_apt_setup NAME SOURCES refreshes it (quiet unless it fails).
+# sources are the lines of $2 (the system's own lists untouched).
+# debian_apt_opts NAME [STANDALONE]: the options; STANDALONE 1 (the default)
+# resolves against an empty system, 0 against this machine's packages.
+# debian_apt_setup NAME SOURCES refreshes the lists (quiet unless it fails).
 debian_apt_opts() {
 	local state=$DMAHEAP_CACHE/apt-$1
 	printf '%s\n' \
@@ -55,11 +57,12 @@ debian_apt_opts() {
 		-o "Dir::Etc::Preferences=$state/preferences" \
 		-o "Dir::Etc::PreferencesParts=$state/preferences.d" \
 		-o "Dir::State::Lists=$state/lists" \
-		-o "Dir::State::status=$state/empty-status" \
 		-o "Dir::Cache=$state/cache" \
 		-o "Debug::NoLocking=1" \
+		-o "APT::Get::List-Cleanup=1" \
 		-o "Acquire::Retries=2" \
 		-o "Acquire::http::Timeout=20"
+	[ "${2:-1}" != 1 ] || printf '%s\n' -o "Dir::State::status=$state/empty-status"
 }
 
 debian_apt_setup() {

@@ -38,22 +38,7 @@ say() { echo "$DT_NAME: $*" >&2; }
 dt_state() { echo "$DMAHEAP_CACHE/apt-$DT_NAME"; }
 
 dt_apt_opts() {
-	local state
-	state=$(dt_state)
-	printf '%s\n' \
-		-o "Dir::Etc::SourceList=$state/sources.list" \
-		-o "Dir::Etc::SourceParts=$state/sources.list.d" \
-		-o "Dir::Etc::Preferences=$state/preferences" \
-		-o "Dir::Etc::PreferencesParts=$state/preferences.d" \
-		-o "Dir::State::Lists=$state/lists" \
-		-o "Dir::Cache=$state/cache" \
-		-o "Debug::NoLocking=1" \
-		-o "APT::Get::List-Cleanup=1" \
-		-o "Acquire::Retries=2" \
-		-o "Acquire::http::Timeout=20"
-	if [ "$DT_STANDALONE" = 1 ]; then
-		printf '%s\n' -o "Dir::State::status=$state/empty-status"
-	fi
+	debian_apt_opts "$DT_NAME" "$DT_STANDALONE"
 }
 
 # The newest complete cache entry, through the link the last fetch left.
