@@ -150,6 +150,13 @@ static int cma_heap_add(int slot, const char *name)
 	return 0;
 }
 
+/*
+ * Nothing fails after the first heap is added: beside a kernel core that
+ * exports dma_heap_add() a registered heap can never be removed, so a
+ * failing init would leave a node calling into a freed module. An alias that
+ * cannot be added (a name taken, too many) is logged and skipped; the other
+ * names still work.
+ */
 static int __init cma_heap_init(void)
 {
 	char *names, *cursor, *name;
@@ -165,32 +172,33 @@ static int __init cma_heap_init(void)
 	if (ret)
 		goto err_pdev;
 
-	ret = cma_heap_add(slot++, "default_cma_region");
-	if (ret)
-		goto err_pdev;
-
 	names = kstrdup(aliases ? aliases : "", GFP_KERNEL);
 	if (!names) {
 		ret = -ENOMEM;
-		goto err_heaps;
+		goto err_pdev;
 	}
+	ret = cma_heap_add(slot, "default_cma_region");
+	if (ret) {
+		kfree(names);
+		goto err_pdev;
+	}
+	slot++;
+
 	cursor = names;
 	while ((name = strsep(&cursor, ";")) != NULL) {
 		name = strim(name);
 		if (!*name)
 			continue;
-		ret = cma_heap_add(slot++, name);
-		if (ret) {
-			pr_err("cannot add alias %s: %d\n", name, ret);
-			kfree(names);
-			goto err_heaps;
-		}
+		ret = cma_heap_add(slot, name);
+		if (ret)
+			pr_err("alias %s not added (%d); the other names work\n",
+			       name, ret);
+		else
+			slot++;
 	}
 	kfree(names);
 	return 0;
 
-err_heaps:
-	cma_heap_remove_all();
 err_pdev:
 	platform_device_unregister(cma_heap_pdev);
 	return ret;

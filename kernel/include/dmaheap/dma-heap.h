@@ -44,7 +44,8 @@ struct dmaheap_ops {
  * @priv:   the heap's private data, see dmaheap_get_drvdata()
  * @owner:  the module implementing @ops (THIS_MODULE); pinned while the
  *          heap's node is open, and for good where the kernel's core owns
- *          the node (it cannot remove heaps)
+ *          the node (it cannot remove heaps). So a module's init must not
+ *          fail once it has added a heap: add it last, or skip what fails.
  * @groups: optional NULL-terminated sysfs attribute groups added to the heap's
  *          device, /sys/class/dma_heap/<name>/ (/sys/class/dmaheap/<name>/
  *          beside a kernel's own core)
