@@ -34,12 +34,15 @@ ifeq ($(wildcard $(dmaheap-symvers)),)
 ifeq ($(dmaheap-error),)
 dmaheap-error := kernel $(dmaheap-release) has a built-in dma-heap core but its tree has no Module.symvers, so dmaheap cannot tell whether the core exports dma_heap_add: build the kernel (make modules) or install its complete headers package
 endif
-else ifneq ($(shell awk '$$2 == "dma_heap_add" { print $$2 }' $(dmaheap-symvers)),)
+# Mainline's export (6.18+) is in the DMA_BUF_HEAP namespace and takes
+# u32/u64 flags; an export without it (Android's older kernels) may differ
+# in its ops, so those get the registrar's own nodes, which are always safe.
+else ifneq ($(shell awk -F'\t' '$$2 == "dma_heap_add" && $$5 == "DMA_BUF_HEAP" { print $$2 }' $(dmaheap-symvers)),)
 dmaheap-core := kernel
 dmaheap-why := dmaheap: kernel $(dmaheap-release) has its own dma-heap core and exports dma_heap_add: dmaheap_registrar registers dmaheap's heaps through it
 else
 dmaheap-core := registrar
-dmaheap-why := dmaheap: kernel $(dmaheap-release) has its own dma-heap core but does not export dma_heap_add: dmaheap_registrar gives dmaheap's heaps nodes of its own in /dev/dma_heap
+dmaheap-why := dmaheap: kernel $(dmaheap-release) has its own dma-heap core but does not export dma_heap_add (in DMA_BUF_HEAP): dmaheap_registrar gives dmaheap's heaps nodes of its own in /dev/dma_heap
 endif
 else
 dmaheap-core := own
