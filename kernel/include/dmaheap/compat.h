@@ -2,7 +2,7 @@
 /*
  * dmaheap: every difference between the kernels dmaheap builds for, in one
  * place. The rest of kernel/ is written against the newest interfaces and
- * includes this header; nothing else tests LINUX_VERSION_CODE.
+ * includes this header; nothing else tests the kernel's version.
  *
  * Supported: 6.1 (Debian 12) up to 7.x (Debian's newest linux-source).
  * DMAHEAP_KVER is the target kernel's version as major * 100 + minor
@@ -18,11 +18,11 @@
  *         nonseekable_open() refuses seeking on every version)
  *   6.13  symbol namespaces are string literals in EXPORT_SYMBOL_NS*() and
  *         MODULE_IMPORT_NS()
- *   7.0?  kzalloc_obj() allocates one object of a variable's type (provided
- *         here where the kernel lacks it; tested by the macro's presence)
  *   6.18  nth_page() went away: the pages of a compound page or of one
  *         contiguous allocation are now always contiguous in the memmap
- *         (tested by the macro's presence, not by version)
+ *   7.x   kzalloc_obj() allocates one object of a variable's type (7.3 has
+ *         it; provided here where the kernel lacks it)
+ * The last two are tested by the macros' presence, not by version.
  */
 #ifndef _DMAHEAP_COMPAT_H
 #define _DMAHEAP_COMPAT_H
