@@ -2,8 +2,8 @@
 /*
  * Listing heaps and what is known about them: the nodes in /dev/dma_heap,
  * properties from /sys/class/dma_heap/NAME or /sys/class/dmaheap/NAME (or
- * guessed from the name), live buffers from the dma-buf core, and the heap's
- * own counters when its kernel module publishes them.
+ * from a table of heap names), live buffers from the dma-buf core, and the
+ * heap's own counters when its kernel module publishes them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,22 +15,97 @@
 
 #include "private.h"
 
-/* Mainline publishes no properties: guess from the names heaps go by. */
+#define PROP_CONTIG DMAHEAP_PROP_CONTIGUOUS
+#define PROP_CACHED DMAHEAP_PROP_CACHED
+#define PROP_NO_CPU DMAHEAP_PROP_SECURE
+#define PROP_LIMIT DMAHEAP_PROP_MAX_ADDRESS
+#define PROP_ALL (PROP_CONTIG | PROP_CACHED | PROP_NO_CPU | PROP_LIMIT)
+#define NO_LIMIT UINT64_MAX
+#define BELOW_4G UINT64_C(0xffffffff)
+
+/* How a row of the name table matches a heap's name. */
+enum name_match {
+	NAME_IS,	/* the whole name */
+	NAME_STARTS,	/* a prefix */
+	NAME_HAS,	/* anywhere in it */
+};
+
+struct name_row {
+	const char *text;
+	enum name_match match;
+	unsigned int known;	/* the properties this row states */
+	unsigned int props;	/* of known, those that hold */
+	uint64_t max_address;	/* when known has PROP_LIMIT */
+};
+
+/*
+ * What a heap's name says when its sysfs directory does not: mainline's
+ * heaps publish nothing. Every row that matches applies in order, a later
+ * one overriding what an earlier one stated; what no row states stays
+ * unknown. The same table is in lib/README.md: change both.
+ */
+static const struct name_row name_table[] = {
+	/* system-uncached, system-dma32, ...: page-allocator pages, cached
+	 * unless a later row says otherwise; where they lie is not known */
+	{ "system", NAME_STARTS, PROP_CONTIG | PROP_CACHED | PROP_NO_CPU, PROP_CACHED },
+	/* mainline's system heap: any page anywhere, cached, mappable */
+	{ "system", NAME_IS, PROP_ALL, PROP_CACHED, NO_LIMIT },
+	/* mainline's CMA heap (its name since 6.17): where the CMA area lies
+	 * depends on the machine and the command line, so no limit is stated */
+	{ "default_cma_region", NAME_IS, PROP_CONTIG | PROP_CACHED | PROP_NO_CPU,
+	  PROP_CONTIG | PROP_CACHED },
+	/* mainline's CMA heap before 6.17, default area from cma= or Kconfig */
+	{ "reserved", NAME_IS, PROP_CONTIG | PROP_CACHED | PROP_NO_CPU,
+	  PROP_CONTIG | PROP_CACHED },
+	/* mainline's CMA heap before 6.17, a device-tree area called linux,cma */
+	{ "linux,cma", NAME_IS, PROP_CONTIG | PROP_CACHED | PROP_NO_CPU,
+	  PROP_CONTIG | PROP_CACHED },
+	/* vendors' CMA heaps and carveouts: one physical range per buffer */
+	{ "cma", NAME_HAS, PROP_CONTIG, PROP_CONTIG },
+	{ "carveout", NAME_HAS, PROP_CONTIG, PROP_CONTIG },
+	{ "contig", NAME_HAS, PROP_CONTIG, PROP_CONTIG },
+	/* write-combined CPU mappings */
+	{ "uncached", NAME_HAS, PROP_CACHED, 0 },
+	{ "-wc", NAME_HAS, PROP_CACHED, 0 },
+	{ "writecombine", NAME_HAS, PROP_CACHED, 0 },
+	/* for devices that address 32 bits: every byte below 4 GiB */
+	{ "dma32", NAME_HAS, PROP_LIMIT, 0, BELOW_4G },
+	/* memory the CPU may not map, so nothing of it is in the CPU's cache */
+	{ "secure", NAME_HAS, PROP_CACHED | PROP_NO_CPU, PROP_NO_CPU },
+	{ "protected", NAME_HAS, PROP_CACHED | PROP_NO_CPU, PROP_NO_CPU },
+	/* dmaheap's unmapped heaps (carved out, never mapped), should a module
+	 * too old to publish their attributes be loaded */
+	{ "unmapped", NAME_HAS, PROP_CONTIG | PROP_CACHED | PROP_NO_CPU,
+	  PROP_CONTIG | PROP_NO_CPU },
+};
+
+static bool name_row_matches(const struct name_row *row, const char *name)
+{
+	switch (row->match) {
+	case NAME_IS:
+		return strcmp(name, row->text) == 0;
+	case NAME_STARTS:
+		return strncmp(name, row->text, strlen(row->text)) == 0;
+	case NAME_HAS:
+		return strstr(name, row->text) != NULL;
+	}
+	return false;
+}
+
 static void props_from_name(struct dmaheap_heap_info *info)
 {
-	const char *n = info->name;
+	info->props = info->props_known = 0;
+	info->max_address = NO_LIMIT;
+	for (size_t i = 0; i < ARRAY_SIZE(name_table); i++) {
+		const struct name_row *row = &name_table[i];
 
-	info->props_known = DMAHEAP_PROP_CONTIGUOUS | DMAHEAP_PROP_CACHED |
-			    DMAHEAP_PROP_SECURE;
-	if (strstr(n, "cma") || strcmp(n, "reserved") == 0 || strstr(n, "carveout") ||
-	    strstr(n, "contig"))
-		info->props |= DMAHEAP_PROP_CONTIGUOUS;
-	if (!strstr(n, "uncached") && !strstr(n, "-wc") && !strstr(n, "writecombine"))
-		info->props |= DMAHEAP_PROP_CACHED;
-	if (strstr(n, "secure") || strstr(n, "protected"))
-		info->props |= DMAHEAP_PROP_SECURE;
-	if (info->props & DMAHEAP_PROP_SECURE)
-		info->props &= ~DMAHEAP_PROP_CACHED;
+		if (!name_row_matches(row, info->name))
+			continue;
+		info->props = (info->props & ~row->known) | row->props;
+		info->props_known |= row->known;
+		if (row->known & PROP_LIMIT)
+			info->max_address = row->max_address;
+	}
 }
 
 /*
@@ -58,32 +133,69 @@ static void heap_sysfs_dir(const struct dmaheap_ctx *ctx, const char *name, char
 	snprintf(dir, size, "%s/%s", ctx->sysfs_dir, name);
 }
 
-/* A module may publish 0/1 attributes "contiguous", "cached", "secure". */
+/* A 0/1 attribute; false (not published) when absent or anything else. */
+static bool attr_read_bool(const char *dir, const char *file, bool *value)
+{
+	char path[PATH_MAX + 256];
+	uint64_t number;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (file_read_u64(path, &number) < 0 || number > 1)
+		return false;
+	*value = number;
+	return true;
+}
+
+/*
+ * max_address: "0xffffffff" (the kernel's %#llx), decimal accepted too. The
+ * kernel writes all ones for no limit, so 0 can only be a broken file.
+ */
+static bool attr_read_address(const char *dir, uint64_t *value)
+{
+	char path[PATH_MAX + 256], *text;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/max_address", dir);
+	text = file_read_text(path, NULL);
+	if (!text)
+		return false;
+	ok = parse_u64_auto(str_trim(text), value) && *value;
+	free(text);
+	return ok;
+}
+
+static void prop_set(struct dmaheap_heap_info *info, unsigned int prop, bool holds)
+{
+	info->props = holds ? info->props | prop : info->props & ~prop;
+	info->props_known |= prop;
+	info->props_published |= prop;
+}
+
+/*
+ * What dmaheap's modules publish: "contiguous", "cached", "cpu_access" (0/1)
+ * and "max_address". Older modules may say "secure" instead of cpu_access;
+ * cpu_access wins when both are there. What the kernel says wins over the
+ * name table; what it leaves out stays as the table put it.
+ */
 static void props_from_sysfs(const char *dir, struct dmaheap_heap_info *info)
 {
-	static const struct { const char *file; unsigned int prop; } attrs[] = {
-		{ "contiguous", DMAHEAP_PROP_CONTIGUOUS },
-		{ "cached", DMAHEAP_PROP_CACHED },
-		{ "secure", DMAHEAP_PROP_SECURE },
-	};
-	unsigned int known = 0, props = 0;
-	char path[PATH_MAX + 256];
+	uint64_t max_address;
+	bool value;
 
-	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
-		uint64_t value;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, attrs[i].file);
-		if (file_read_u64(path, &value) < 0)
-			continue;
-		known |= attrs[i].prop;
-		if (value)
-			props |= attrs[i].prop;
+	if (attr_read_bool(dir, "contiguous", &value))
+		prop_set(info, DMAHEAP_PROP_CONTIGUOUS, value);
+	if (attr_read_bool(dir, "cached", &value))
+		prop_set(info, DMAHEAP_PROP_CACHED, value);
+	if (attr_read_bool(dir, "cpu_access", &value))
+		prop_set(info, DMAHEAP_PROP_SECURE, !value);
+	else if (attr_read_bool(dir, "secure", &value))
+		prop_set(info, DMAHEAP_PROP_SECURE, value);
+	if (attr_read_address(dir, &max_address)) {
+		/* only a known bit: the value is max_address */
+		prop_set(info, DMAHEAP_PROP_MAX_ADDRESS, false);
+		info->max_address = max_address;
 	}
-	if (!known)
-		return;
-	/* what the kernel says wins; the rest stays guessed */
-	info->props = (info->props & ~known) | props;
-	info->props_from_kernel = 1;
+	info->props_from_kernel = info->props_published != 0;
 }
 
 static void stat_add(struct dmaheap_heap_info *info, const char *key, const char *value)

@@ -31,6 +31,8 @@ char *file_read_text(const char *path, size_t *len);
 int file_read_u64(const char *path, uint64_t *value);
 /* Parses a whole unsigned decimal number; false on anything else. */
 bool parse_u64(const char *s, uint64_t *value);
+/* The same, or hexadecimal after 0x (sysfs's %#llx); false on anything else. */
+bool parse_u64_auto(const char *s, uint64_t *value);
 
 /* policy.c */
 #define POLICY_MAX_HEAPS 16

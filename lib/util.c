@@ -95,6 +95,24 @@ bool parse_u64(const char *s, uint64_t *value)
 	return true;
 }
 
+bool parse_u64_auto(const char *s, uint64_t *value)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return parse_u64(s, value);
+	/* strtoull would take a sign or blanks after the 0x */
+	if (!isxdigit((unsigned char)s[2]))
+		return false;
+	errno = 0;
+	v = strtoull(s + 2, &end, 16);
+	if (errno || *end)
+		return false;
+	*value = v;
+	return true;
+}
+
 int file_read_u64(const char *path, uint64_t *value)
 {
 	char *text = file_read_text(path, NULL);

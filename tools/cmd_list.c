@@ -11,29 +11,69 @@ static void list_help(void)
 {
 	printf("usage: dmaheap list [--json]\n\n"
 	       "List the dma-buf heaps in /dev/dma_heap: whether this user can open\n"
-	       "each, whether it is physically contiguous, CPU-cached or secure (from\n"
-	       "the kernel when it says, otherwise guessed from the name, marked '?'),\n"
-	       "the buffers it has exported now (from the dma-buf core, debugfs), and\n"
-	       "the heap's own counters when its module publishes them. Also says\n"
-	       "whether the udmabuf fallback is available.\n\n"
+	       "each, its properties, the buffers it has exported now (from the\n"
+	       "dma-buf core, debugfs), and the heap's own counters when its module\n"
+	       "publishes them. Also says whether the udmabuf fallback is available.\n\n"
+	       "  CONTIG   every buffer is physically contiguous\n"
+	       "  CACHED   CPU mappings are cached (no: write-combined or no mapping)\n"
+	       "  CPU      the CPU can map buffers (mmap, vmap, DMA_BUF_IOCTL_SYNC)\n"
+	       "  ADDRESS  where buffers lie: any, <4 GiB (every byte below 4 GiB),\n"
+	       "           or <=0x... (the highest address a byte may have)\n\n"
+	       "A value the kernel publishes is shown as is; one taken from the\n"
+	       "heap's name (mainline's heaps publish nothing) ends in '?', and a\n"
+	       "lone '?' is not known.\n\n"
 	       "  --json   machine-readable output\n"
 	       "  --help   this text\n");
 }
 
-static const char *prop(const struct dmaheap_heap_info *h, unsigned int bit)
+/* "yes", "no"; "yes?", "no?" when taken from the name; "?" when unknown. */
+static const char *prop(const struct dmaheap_heap_info *h, unsigned int bit, bool holds)
 {
 	if (!(h->props_known & bit))
 		return "?";
-	if (h->props_from_kernel)
-		return (h->props & bit) ? "yes" : "no";
-	return (h->props & bit) ? "yes?" : "no?";
+	if (h->props_published & bit)
+		return holds ? "yes" : "no";
+	return holds ? "yes?" : "no?";
+}
+
+/* "any", "<4 GiB", "<=0x8fffffff"; "?" appended when taken from the name. */
+static const char *address(const struct dmaheap_heap_info *h, char *buf, size_t len)
+{
+	const char *guess = (h->props_published & DMAHEAP_PROP_MAX_ADDRESS) ? "" : "?";
+	char human[32];
+
+	if (!(h->props_known & DMAHEAP_PROP_MAX_ADDRESS))
+		snprintf(buf, len, "?");
+	else if (h->max_address == UINT64_MAX)
+		snprintf(buf, len, "any%s", guess);
+	else if (!strchr(dmaheap_format_size(h->max_address + 1, human, sizeof(human)), '.'))
+		snprintf(buf, len, "<%s%s", human, guess);
+	else	/* not a round size: the address itself */
+		snprintf(buf, len, "<=0x%" PRIx64 "%s", h->max_address, guess);
+	return buf;
+}
+
+/* true, false, or null when not known */
+static const char *json_prop(const struct dmaheap_heap_info *h, unsigned int bit, bool holds)
+{
+	if (!(h->props_known & bit))
+		return "null";
+	return holds ? "true" : "false";
 }
 
 static void print_json(const struct dmaheap_heap_list *list, bool udmabuf)
 {
+	static const struct { const char *key; unsigned int bit; } published[] = {
+		{ "contiguous", DMAHEAP_PROP_CONTIGUOUS },
+		{ "cached", DMAHEAP_PROP_CACHED },
+		{ "cpu_access", DMAHEAP_PROP_SECURE },
+		{ "max_address", DMAHEAP_PROP_MAX_ADDRESS },
+	};
+
 	printf("{\"heaps\": [");
 	for (size_t i = 0; i < list->count; i++) {
 		const struct dmaheap_heap_info *h = &list->heaps[i];
+		const char *sep = "";
 
 		printf("%s\n  {\"name\": ", i ? "," : "");
 		json_string(stdout, h->name);
@@ -41,13 +81,26 @@ static void print_json(const struct dmaheap_heap_list *list, bool udmabuf)
 		json_string(stdout, h->path);
 		printf(", \"accessible\": %s, \"open_error\": ", h->open_errno ? "false" : "true");
 		json_string(stdout, h->open_errno ? strerror(h->open_errno) : "");
-		printf(", \"contiguous\": %s, \"cached\": %s, \"secure\": %s, "
-		       "\"properties_from\": \"%s\", \"live_buffers\": %" PRId64
-		       ", \"live_bytes\": %" PRId64 ", \"stats\": {",
-		       (h->props & DMAHEAP_PROP_CONTIGUOUS) ? "true" : "false",
-		       (h->props & DMAHEAP_PROP_CACHED) ? "true" : "false",
-		       (h->props & DMAHEAP_PROP_SECURE) ? "true" : "false",
-		       h->props_from_kernel ? "kernel" : "name", h->live_buffers, h->live_bytes);
+		printf(", \"contiguous\": %s, \"cached\": %s, \"secure\": %s, \"cpu_access\": %s",
+		       json_prop(h, DMAHEAP_PROP_CONTIGUOUS, h->props & DMAHEAP_PROP_CONTIGUOUS),
+		       json_prop(h, DMAHEAP_PROP_CACHED, h->props & DMAHEAP_PROP_CACHED),
+		       json_prop(h, DMAHEAP_PROP_SECURE, h->props & DMAHEAP_PROP_SECURE),
+		       json_prop(h, DMAHEAP_PROP_SECURE, !(h->props & DMAHEAP_PROP_SECURE)));
+		/* a string: JSON readers may hold numbers as doubles */
+		if (h->props_known & DMAHEAP_PROP_MAX_ADDRESS)
+			printf(", \"max_address\": \"0x%" PRIx64 "\"", h->max_address);
+		else
+			printf(", \"max_address\": null");
+		printf(", \"properties_from\": \"%s\", \"from_kernel\": [",
+		       h->props_from_kernel ? "kernel" : "name");
+		for (size_t p = 0; p < sizeof(published) / sizeof(published[0]); p++) {
+			if (!(h->props_published & published[p].bit))
+				continue;
+			printf("%s\"%s\"", sep, published[p].key);
+			sep = ", ";
+		}
+		printf("], \"live_buffers\": %" PRId64 ", \"live_bytes\": %" PRId64
+		       ", \"stats\": {", h->live_buffers, h->live_bytes);
 		for (size_t s = 0; s < h->num_stats; s++) {
 			printf("%s", s ? ", " : "");
 			json_string(stdout, h->stats[s].key);
@@ -60,10 +113,13 @@ static void print_json(const struct dmaheap_heap_list *list, bool udmabuf)
 
 static void print_table(const struct dmaheap_heap_list *list)
 {
-	char human[32];
+	const unsigned int all = DMAHEAP_PROP_CONTIGUOUS | DMAHEAP_PROP_CACHED |
+				 DMAHEAP_PROP_SECURE | DMAHEAP_PROP_MAX_ADDRESS;
+	bool guessed = false;
+	char human[32], where[40];
 
-	printf("%-20s %-18s %-6s %-6s %-6s %s\n", "HEAP", "ACCESS", "CONTIG", "CACHED",
-	       "SECURE", "LIVE");
+	printf("%-20s %-18s %-6s %-6s %-6s %-12s %s\n", "HEAP", "ACCESS", "CONTIG", "CACHED",
+	       "CPU", "ADDRESS", "LIVE");
 	for (size_t i = 0; i < list->count; i++) {
 		const struct dmaheap_heap_info *h = &list->heaps[i];
 		char live[64] = "unknown (debugfs)";
@@ -71,13 +127,19 @@ static void print_table(const struct dmaheap_heap_list *list)
 		if (h->live_buffers >= 0)
 			snprintf(live, sizeof(live), "%" PRId64 " buffers, %s", h->live_buffers,
 				 dmaheap_format_size((uint64_t)h->live_bytes, human, sizeof(human)));
-		printf("%-20s %-18s %-6s %-6s %-6s %s\n", h->name,
+		printf("%-20s %-18s %-6s %-6s %-6s %-12s %s\n", h->name,
 		       h->open_errno ? strerror(h->open_errno) : "ok",
-		       prop(h, DMAHEAP_PROP_CONTIGUOUS), prop(h, DMAHEAP_PROP_CACHED),
-		       prop(h, DMAHEAP_PROP_SECURE), live);
+		       prop(h, DMAHEAP_PROP_CONTIGUOUS, h->props & DMAHEAP_PROP_CONTIGUOUS),
+		       prop(h, DMAHEAP_PROP_CACHED, h->props & DMAHEAP_PROP_CACHED),
+		       prop(h, DMAHEAP_PROP_SECURE, !(h->props & DMAHEAP_PROP_SECURE)),
+		       address(h, where, sizeof(where)), live);
 		for (size_t s = 0; s < h->num_stats; s++)
 			printf("%-20s   %s: %" PRIu64 "\n", "", h->stats[s].key, h->stats[s].value);
+		guessed |= (h->props_published & all) != all;
 	}
+	if (guessed)
+		printf("?: taken from the heap's name, not published by the kernel; "
+		       "a lone ?: not known\n");
 }
 
 int cmd_list(int argc, char **argv)

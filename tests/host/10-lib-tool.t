@@ -27,9 +27,9 @@ run() {
 }
 json_ok() { python3 -c 'import json, sys; json.load(sys.stdin)'; }
 
-echo "1..27"
+echo "1..31"
 if [ ! -x "$tool" ]; then
-	for i in $(seq 27); do echo "not ok $i - $tool is not built (ninja -C build)"; done
+	for i in $(seq 31); do echo "not ok $i - $tool is not built (ninja -C build)"; done
 	exit 1
 fi
 scratch=$(mktemp -d)
@@ -70,6 +70,28 @@ run 0 "^linux,cma .*yes\?" "list shows fake heaps, contiguity guessed from the n
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" list
 DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" list --json | json_ok
 ok $? "list --json is JSON"
+# Properties the kernel publishes (a fake sysfs) against the name table's.
+mkdir -p "$scratch/sysfs/dma_heap/linux,cma" "$scratch/sysfs/empty"
+printf '1\n' >"$scratch/sysfs/dma_heap/linux,cma/contiguous"
+printf '0\n' >"$scratch/sysfs/dma_heap/linux,cma/cached"
+printf '0\n' >"$scratch/sysfs/dma_heap/linux,cma/cpu_access"
+printf '0xffffffff\n' >"$scratch/sysfs/dma_heap/linux,cma/max_address"
+run 0 "^system +ok +no\? +yes\? +yes\? +any\? " \
+	"list: system's properties from the name table, marked ?" -- \
+	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" DMAHEAP_TEST_SYSFS_DIR="$scratch/sysfs/empty" "$tool" list
+run 0 "^linux,cma +ok +yes +no +no +<4 GiB +" \
+	"list: published contiguous, cached, cpu_access and max_address, unmarked" -- \
+	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" DMAHEAP_TEST_SYSFS_DIR="$scratch/sysfs/dma_heap" "$tool" list
+run 0 "^\?: taken from the heap's name" "list: says what ? means" -- \
+	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" DMAHEAP_TEST_SYSFS_DIR="$scratch/sysfs/dma_heap" "$tool" list
+DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" DMAHEAP_TEST_SYSFS_DIR="$scratch/sysfs/dma_heap" "$tool" list --json |
+	python3 -c 'import json, sys
+h = {x["name"]: x for x in json.load(sys.stdin)["heaps"]}
+c, s = h["linux,cma"], h["system"]
+sys.exit(not (c["cpu_access"] is False and c["secure"] is True and c["max_address"] == "0xffffffff"
+	and c["from_kernel"] == ["contiguous", "cached", "cpu_access", "max_address"]
+	and s["cpu_access"] is True and s["max_address"] == "0xffffffffffffffff" and s["from_kernel"] == []))'
+ok $? "list --json: cpu_access, max_address and what came from the kernel"
 run 0 "holds no dma-buf fds" "info --self" -- "$tool" info --self
 run 2 "not a process id" "info with a bad pid: exit 2" -- "$tool" info 12x
 run 1 "no process 2147483647" "info for no such process: exit 1" -- "$tool" info 2147483647

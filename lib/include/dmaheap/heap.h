@@ -106,10 +106,21 @@ int dmaheap_alloc(struct dmaheap_ctx *ctx, enum dmaheap_usage usage,
 int dmaheap_alloc_from(struct dmaheap_ctx *ctx, const char *heap_name,
 		       uint64_t size, int fd_flags);
 
-/* Heap properties; see props_known for which ones are known at all. */
+/*
+ * Heap properties; see props_known for which ones are known at all. The
+ * kernel publishes them in the heap's sysfs directory (lib/README.md); for
+ * heaps that publish nothing (mainline's) they come from a table of names.
+ */
 #define DMAHEAP_PROP_CONTIGUOUS (1u << 0)	/* physically contiguous */
 #define DMAHEAP_PROP_CACHED (1u << 1)		/* CPU mappings are cached */
-#define DMAHEAP_PROP_SECURE (1u << 2)		/* the CPU cannot map it */
+/*
+ * The CPU cannot map it: mmap, vmap and DMA_BUF_IOCTL_SYNC fail. The kernel
+ * publishes this as cpu_access = 0 (older modules: secure = 1). The name is
+ * historical: it says nothing about who else may read the memory.
+ */
+#define DMAHEAP_PROP_SECURE (1u << 2)
+/* Never set in props; in props_known: max_address holds the heap's limit. */
+#define DMAHEAP_PROP_MAX_ADDRESS (1u << 3)
 
 #define DMAHEAP_STAT_KEY_MAX 48
 #define DMAHEAP_STATS_MAX 24
@@ -126,7 +137,8 @@ struct dmaheap_heap_info {
 	int open_errno;
 	unsigned int props;		/* DMAHEAP_PROP_* that hold */
 	unsigned int props_known;	/* DMAHEAP_PROP_* whose value is known */
-	/* 1 when props came from the kernel (sysfs), 0 when guessed from the name */
+	/* 1 when any property came from the kernel (sysfs), 0 when all were
+	 * taken from the name table; props_published says which */
 	int props_from_kernel;
 	/* live buffers exported by this heap, from the dma-buf core (bufinfo or
 	 * /sys/kernel/dmabuf); -1 when unknown */
@@ -135,6 +147,20 @@ struct dmaheap_heap_info {
 	/* the heap's own counters (/sys/class/dma_heap/NAME/stats), when present */
 	size_t num_stats;
 	struct dmaheap_stat stats[DMAHEAP_STATS_MAX];
+	/* fields below were added after 0.1.0 (see lib/README.md, ABI) */
+	/*
+	 * The highest physical address any byte of any buffer may have
+	 * (0xffffffff: every buffer lies below 4 GiB); UINT64_MAX when there is
+	 * no limit. Meaningful only when props_known has DMAHEAP_PROP_MAX_ADDRESS;
+	 * UINT64_MAX when it does not.
+	 */
+	uint64_t max_address;
+	/*
+	 * Of props_known, the DMAHEAP_PROP_* bits (DMAHEAP_PROP_MAX_ADDRESS
+	 * included) the kernel published; the others came from the name table.
+	 * props_from_kernel is 1 exactly when this is not 0.
+	 */
+	unsigned int props_published;
 };
 
 struct dmaheap_heap_list {
