@@ -74,3 +74,12 @@ else
 dmaheap-modules += dmaheap_cma
 dmaheap-why := $(dmaheap-why);;dmaheap: dmaheap_cma is "default_cma_region"
 endif
+
+# Carveout heaps allocate with genalloc, which the kernel has only when some
+# other option selects it (Debian's kernels have it).
+ifeq ($(CONFIG_GENERIC_ALLOCATOR),y)
+dmaheap-modules += dmaheap_carveout
+dmaheap-why := $(dmaheap-why);;dmaheap: dmaheap_carveout makes a heap of each range given in its parameters carveout= and unmapped=
+else
+dmaheap-why := $(dmaheap-why);;dmaheap: dmaheap_carveout not built: the kernel has no genalloc (CONFIG_GENERIC_ALLOCATOR is off)
+endif

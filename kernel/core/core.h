@@ -18,6 +18,7 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+#include "../include/dmaheap/dma-heap.h"
 #include "stats.h"
 
 struct dma_buf;
@@ -42,7 +43,8 @@ struct dma_heap;
  * @owner:  the heap's module
  * @list:   entry in the registry
  * @dev:    the heap's class device, /sys/class/DMAHEAP_CLASS_NAME/<name>
- * @groups: sysfs groups of @dev: the statistics, then the heap's own
+ * @groups: sysfs groups of @dev: properties, statistics, then the heap's own
+ * @props:  what the heap promises about its buffers
  * @stats:  allocation statistics
  * @devt:   the node's device number (node-chrdev.c)
  * @cdev:   the node's character device; its owner is @owner (node-chrdev.c)
@@ -56,6 +58,7 @@ struct dmaheap {
 	struct list_head list;
 	struct device *dev;
 	const struct attribute_group **groups;
+	struct dmaheap_properties props;
 	struct dma_heap_stats stats;
 	dev_t devt;
 	struct cdev cdev;

@@ -118,6 +118,57 @@ void dmaheap_stats_buffer_released(struct dmaheap *heap, size_t len)
 }
 EXPORT_SYMBOL_NS_GPL(dmaheap_stats_buffer_released, DMAHEAP_NS(DMAHEAP));
 
+/* The heap's properties, in its sysfs directory: see struct dmaheap_properties. */
+static ssize_t contiguous_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct dmaheap *heap = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", heap->props.contiguous);
+}
+static DEVICE_ATTR_RO(contiguous);
+
+static ssize_t cached_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct dmaheap *heap = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n",
+			  !heap->props.uncached && !heap->props.no_cpu_access);
+}
+static DEVICE_ATTR_RO(cached);
+
+static ssize_t cpu_access_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct dmaheap *heap = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", !heap->props.no_cpu_access);
+}
+static DEVICE_ATTR_RO(cpu_access);
+
+static ssize_t max_address_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct dmaheap *heap = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%#llx\n", heap->props.max_address ?
+			  heap->props.max_address : U64_MAX);
+}
+static DEVICE_ATTR_RO(max_address);
+
+static struct attribute *dmaheap_props_attrs[] = {
+	&dev_attr_contiguous.attr,
+	&dev_attr_cached.attr,
+	&dev_attr_cpu_access.attr,
+	&dev_attr_max_address.attr,
+	NULL,
+};
+
+static const struct attribute_group dmaheap_props_group = {
+	.attrs = dmaheap_props_attrs,
+};
+
 static const struct attribute_group **
 dmaheap_build_groups(const struct attribute_group **extra)
 {
@@ -126,12 +177,13 @@ dmaheap_build_groups(const struct attribute_group **extra)
 
 	while (extra && extra[n])
 		n++;
-	groups = kcalloc(n + 2, sizeof(*groups), GFP_KERNEL);
+	groups = kcalloc(n + 3, sizeof(*groups), GFP_KERNEL);
 	if (!groups)
 		return NULL;
-	groups[0] = &dma_heap_stats_group;
+	groups[0] = &dmaheap_props_group;
+	groups[1] = &dma_heap_stats_group;
 	for (i = 0; i < n; i++)
-		groups[i + 1] = extra[i];
+		groups[i + 2] = extra[i];
 	return groups;
 }
 
@@ -195,6 +247,7 @@ struct dmaheap *dmaheap_add(const struct dmaheap_export_info *exp_info)
 	heap->ops = exp_info->ops;
 	heap->priv = exp_info->priv;
 	heap->owner = exp_info->owner;
+	heap->props = exp_info->props;
 	dma_heap_stats_init(&heap->stats);
 
 	mutex_lock(&heap_list_lock);

@@ -167,6 +167,7 @@ struct dma_heap_page_pool {
 	struct attribute **attr_ptrs;
 	struct attribute_group group;
 	const struct attribute_group *groups[2];
+	const struct dma_heap_page_pool_ops *ops;
 };
 
 static struct dma_heap_page_pool_order *
@@ -178,6 +179,15 @@ dma_heap_page_pool_find(struct dma_heap_page_pool *pool, unsigned int order)
 		if (pool->orders[i].order == order)
 			return &pool->orders[i];
 	return NULL;
+}
+
+/* A chunk leaves the pool's care: undo what the heap's prepare() did. */
+static void pool_give_back(struct dma_heap_page_pool *pool, struct page *page,
+			   unsigned int order)
+{
+	if (pool->ops && pool->ops->restore)
+		pool->ops->restore(page, order);
+	__free_pages(page, order);
 }
 
 /* Both under po->lock. Counts are read without it, by sysfs and the shrinker. */
@@ -251,7 +261,7 @@ static unsigned long dma_heap_page_pool_release(struct dma_heap_page_pool *pool,
 
 			list_for_each_entry_safe(page, next, &victims, lru) {
 				list_del(&page->lru);
-				__free_pages(page, po->order);
+				pool_give_back(pool, page, po->order);
 			}
 		}
 	}
@@ -320,7 +330,7 @@ static void dma_heap_page_pool_zero_dirty(struct dma_heap_page_pool *pool)
 				}
 				spin_unlock(&po->lock);
 				if (page) {
-					__free_pages(page, po->order);
+					pool_give_back(pool, page, po->order);
 					atomic_long_sub(nr, &pool->nr_pages);
 				}
 				done += nr;
@@ -518,6 +528,8 @@ static int dma_heap_page_pool_init_attrs(struct dma_heap_page_pool *pool)
  * @orders:      the chunk orders the pool keeps, highest first
  * @nr_orders:   entries in @orders, at most DMA_HEAP_PAGE_POOL_MAX_ORDERS
  * @limit_pages: most base pages the pool may hold
+ * @ops:         what the heap does to chunks from and back to the page
+ *               allocator, or NULL
  *
  * The pool starts empty and enabled. Its counters are in the attribute group
  * that dma_heap_page_pool_groups() returns; pass it to dmaheap_add(), and
@@ -527,7 +539,8 @@ static int dma_heap_page_pool_init_attrs(struct dma_heap_page_pool *pool)
  */
 struct dma_heap_page_pool *
 dma_heap_page_pool_create(const char *name, const unsigned int *orders,
-			  unsigned int nr_orders, unsigned long limit_pages)
+			  unsigned int nr_orders, unsigned long limit_pages,
+			  const struct dma_heap_page_pool_ops *ops)
 {
 	struct dma_heap_page_pool *pool;
 	unsigned int i;
@@ -549,6 +562,7 @@ dma_heap_page_pool_create(const char *name, const unsigned int *orders,
 	}
 
 	pool->nr_orders = nr_orders;
+	pool->ops = ops;
 	for (i = 0; i < nr_orders; i++) {
 		struct dma_heap_page_pool_order *po = &pool->orders[i];
 
@@ -655,7 +669,14 @@ struct page *dma_heap_page_pool_alloc(struct dma_heap_page_pool *pool,
 	}
 
 	page = alloc_pages(gfp | __GFP_ZERO, order);
-	if (page && po && READ_ONCE(pool->enabled))
+	if (!page)
+		return NULL;
+	if (pool->ops && pool->ops->prepare &&
+	    pool->ops->prepare(page, order)) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	if (po && READ_ONCE(pool->enabled))
 		atomic_long_inc(&pool->misses);
 	return page;
 }
@@ -710,9 +731,25 @@ void dma_heap_page_pool_free(struct dma_heap_page_pool *pool,
 unaccount:
 	atomic_long_sub(nr, &pool->nr_pages);
 free:
-	__free_pages(page, order);
+	pool_give_back(pool, page, order);
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_free, DMAHEAP_NS(DMAHEAP));
+
+/**
+ * dma_heap_page_pool_discard - give a chunk straight back to the page allocator
+ * @pool:  the pool it came from
+ * @page:  the chunk's first page, from dma_heap_page_pool_alloc()
+ * @order: its order
+ *
+ * For error paths: an allocation that failed under memory pressure should
+ * not fill the pool. The heap's restore() is called first.
+ */
+void dma_heap_page_pool_discard(struct dma_heap_page_pool *pool,
+				struct page *page, unsigned int order)
+{
+	pool_give_back(pool, page, order);
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_discard, DMAHEAP_NS(DMAHEAP));
 
 /**
  * dma_heap_page_pool_set_enabled - turn pooling on or off

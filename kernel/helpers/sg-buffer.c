@@ -7,6 +7,8 @@
  * dma_map_sgtable() writes the device addresses into the table it maps.
  * begin/end_cpu_access sync only attachments that are mapped right now.
  * mmap maps each chunk with one remap_pfn_range() call, not page by page.
+ * An uncached buffer's pages are write-combined wherever they are mapped,
+ * and CPU access needs no cache maintenance.
  */
 
 #define pr_fmt(fmt) "dma_heap_helpers: " fmt
@@ -50,6 +52,7 @@ void dma_heap_sg_buffer_init(struct dma_heap_sg_buffer *buffer,
 	buffer->vmap_cnt = 0;
 	buffer->vaddr = NULL;
 	buffer->exported = false;
+	buffer->uncached = false;
 }
 EXPORT_SYMBOL_NS_GPL(dma_heap_sg_buffer_init, DMAHEAP_NS(DMAHEAP));
 
@@ -85,8 +88,9 @@ static int dma_heap_sg_dup_table(struct sg_table *from, struct sg_table *to,
 	unsigned int nents = 0;
 	int ret, i;
 
+	/* Not DIV_ROUND_UP(): a device may take segments of up to 4 GiB - 1. */
 	for_each_sgtable_sg(from, src, i)
-		nents += DIV_ROUND_UP(src->length, max_seg);
+		nents += src->length / max_seg + !!(src->length % max_seg);
 
 	ret = sg_alloc_table(to, nents, GFP_KERNEL);
 	if (ret)
@@ -147,6 +151,14 @@ static void dma_heap_sg_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
+/* Uncached pages have nothing in CPU caches: devices need no sync for them. */
+static unsigned long dma_heap_sg_map_attrs(struct dma_buf *dmabuf)
+{
+	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
+
+	return buffer->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+}
+
 static struct sg_table *
 dma_heap_sg_map(struct dma_buf_attachment *attachment,
 		enum dma_data_direction direction)
@@ -154,7 +166,8 @@ dma_heap_sg_map(struct dma_buf_attachment *attachment,
 	struct dma_heap_sg_attachment *a = attachment->priv;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, &a->table, direction, 0);
+	ret = dma_map_sgtable(attachment->dev, &a->table, direction,
+			      dma_heap_sg_map_attrs(attachment->dmabuf));
 	if (ret)
 		return ERR_PTR(ret);
 	a->mapped = true;
@@ -168,7 +181,8 @@ static void dma_heap_sg_unmap(struct dma_buf_attachment *attachment,
 	struct dma_heap_sg_attachment *a = attachment->priv;
 
 	a->mapped = false;
-	dma_unmap_sgtable(attachment->dev, table, direction, 0);
+	dma_unmap_sgtable(attachment->dev, table, direction,
+			  dma_heap_sg_map_attrs(attachment->dmabuf));
 }
 
 static int dma_heap_sg_begin_cpu_access(struct dma_buf *dmabuf,
@@ -177,6 +191,8 @@ static int dma_heap_sg_begin_cpu_access(struct dma_buf *dmabuf,
 	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 	struct dma_heap_sg_attachment *a;
 
+	if (buffer->uncached)
+		return 0;
 	mutex_lock(&buffer->lock);
 	if (buffer->vmap_cnt)
 		invalidate_kernel_vmap_range(buffer->vaddr, buffer->len);
@@ -194,6 +210,8 @@ static int dma_heap_sg_end_cpu_access(struct dma_buf *dmabuf,
 	struct dma_heap_sg_buffer *buffer = dmabuf->priv;
 	struct dma_heap_sg_attachment *a;
 
+	if (buffer->uncached)
+		return 0;
 	mutex_lock(&buffer->lock);
 	if (buffer->vmap_cnt)
 		flush_kernel_vmap_range(buffer->vaddr, buffer->len);
@@ -222,6 +240,9 @@ static int dma_heap_sg_mmap(struct dma_buf *dmabuf,
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	/* Never a cached alias of write-combined pages. */
+	if (buffer->uncached)
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 
 	for_each_sgtable_sg(&buffer->table, sg, i) {
 		unsigned long npages = sg->length >> PAGE_SHIFT;
@@ -259,7 +280,8 @@ static void *dma_heap_sg_do_vmap(struct dma_heap_sg_buffer *buffer)
 		WARN_ON(p - pages >= npages);
 		*p++ = sg_page_iter_page(&piter);
 	}
-	vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
+	vaddr = vmap(pages, npages, VM_MAP, buffer->uncached ?
+		     pgprot_writecombine(PAGE_KERNEL) : PAGE_KERNEL);
 	kvfree(pages);
 	return vaddr ? vaddr : ERR_PTR(-ENOMEM);
 }

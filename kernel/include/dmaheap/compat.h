@@ -8,7 +8,9 @@
  * DMAHEAP_KVER is the target kernel's version as major * 100 + minor
  * (6.12 is 612), set by kernel/select.mk from the tree's kernel.release.
  *
- *   6.2   class devnode() takes a const struct device
+ *   6.2   class devnode() takes a const struct device;
+ *         dma_buf_map_attachment() and dma_buf_vmap() want the
+ *         reservation lock held; the old behaviour is their _unlocked()
  *   6.4   class_create() lost its owner argument; MAX_ORDER became
  *         inclusive (the largest order, no longer one past it)
  *   6.7   shrinkers are allocated by the core: shrinker_alloc(),
@@ -67,6 +69,19 @@
 #define dmaheap_nth_page(page, n) nth_page(page, n)
 #else
 #define dmaheap_nth_page(page, n) ((page) + (n))
+#endif
+
+/* An importer's mappings, taking the reservation lock themselves. */
+#if DMAHEAP_KVER >= 602
+#define dmaheap_dma_buf_map_unlocked dma_buf_map_attachment_unlocked
+#define dmaheap_dma_buf_unmap_unlocked dma_buf_unmap_attachment_unlocked
+#define dmaheap_dma_buf_vmap_unlocked dma_buf_vmap_unlocked
+#define dmaheap_dma_buf_vunmap_unlocked dma_buf_vunmap_unlocked
+#else
+#define dmaheap_dma_buf_map_unlocked dma_buf_map_attachment
+#define dmaheap_dma_buf_unmap_unlocked dma_buf_unmap_attachment
+#define dmaheap_dma_buf_vmap_unlocked dma_buf_vmap
+#define dmaheap_dma_buf_vunmap_unlocked dma_buf_vunmap
 #endif
 
 /* The device argument of struct class's devnode(). */

@@ -38,6 +38,25 @@ struct dmaheap_ops {
 };
 
 /**
+ * struct dmaheap_properties - what a heap promises about every buffer
+ * @contiguous:    each buffer is one physically contiguous range
+ * @uncached:      CPU mappings are write-combined, not cached
+ * @no_cpu_access: no CPU mapping at all: mmap, vmap and CPU access fail
+ * @max_address:   the highest physical address any byte of a buffer may
+ *                 have; 0 for no limit
+ *
+ * Published read-only in the heap's sysfs directory as "contiguous",
+ * "cached", "cpu_access" (0 or 1) and "max_address" (hexadecimal, all ones
+ * for no limit), where libdmaheap reads them.
+ */
+struct dmaheap_properties {
+	bool contiguous;
+	bool uncached;
+	bool no_cpu_access;
+	u64 max_address;
+};
+
+/**
  * struct dmaheap_export_info - describes a heap to dmaheap_add()
  * @name:   node name under /dev/dma_heap/ and the exporter name of its buffers
  * @ops:    the heap's operations
@@ -49,6 +68,8 @@ struct dmaheap_ops {
  * @groups: optional NULL-terminated sysfs attribute groups added to the heap's
  *          device, /sys/class/dma_heap/<name>/ (/sys/class/dmaheap/<name>/
  *          beside a kernel's own core)
+ * @props:  what every buffer of the heap is; the zero value describes an
+ *          ordinary cached, CPU-accessible heap with no address limit
  */
 struct dmaheap_export_info {
 	const char *name;
@@ -56,6 +77,7 @@ struct dmaheap_export_info {
 	void *priv;
 	struct module *owner;
 	const struct attribute_group **groups;
+	struct dmaheap_properties props;
 };
 
 struct dmaheap *dmaheap_add(const struct dmaheap_export_info *exp_info);

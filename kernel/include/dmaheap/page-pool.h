@@ -23,15 +23,34 @@ struct page;
 /* Orders one pool can serve; the system heap uses three. */
 #define DMA_HEAP_PAGE_POOL_MAX_ORDERS 4
 
+/**
+ * struct dma_heap_page_pool_ops - a heap's work on chunks that enter the
+ * pool's care from the page allocator and go back to it
+ * @prepare: called on a chunk fresh from the page allocator (already zero),
+ *           before it is handed out; an error fails that allocation (the
+ *           chunk goes back untouched)
+ * @restore: called before a prepared chunk goes back to the page allocator
+ *
+ * A pooled chunk keeps what @prepare did: that cost is paid once per chunk,
+ * not once per buffer (the write-combined system-uncached heap uses it).
+ */
+struct dma_heap_page_pool_ops {
+	int (*prepare)(struct page *page, unsigned int order);
+	void (*restore)(struct page *page, unsigned int order);
+};
+
 struct dma_heap_page_pool *
 dma_heap_page_pool_create(const char *name, const unsigned int *orders,
-			  unsigned int nr_orders, unsigned long limit_pages);
+			  unsigned int nr_orders, unsigned long limit_pages,
+			  const struct dma_heap_page_pool_ops *ops);
 void dma_heap_page_pool_destroy(struct dma_heap_page_pool *pool);
 
 struct page *dma_heap_page_pool_alloc(struct dma_heap_page_pool *pool,
 				      unsigned int order, gfp_t gfp);
 void dma_heap_page_pool_free(struct dma_heap_page_pool *pool,
 			     struct page *page, unsigned int order);
+void dma_heap_page_pool_discard(struct dma_heap_page_pool *pool,
+				struct page *page, unsigned int order);
 
 void dma_heap_page_pool_set_enabled(struct dma_heap_page_pool *pool,
 				    bool enabled);

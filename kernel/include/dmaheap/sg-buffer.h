@@ -28,6 +28,10 @@ struct dmaheap;
  * @vmap_cnt:    kernel mapping users
  * @vaddr:       the kernel mapping while @vmap_cnt > 0
  * @exported:    counted in the heap's statistics
+ * @uncached:    the pages are write-combined in the kernel's own mapping:
+ *               CPU mappings are write-combined too, CPU access does no
+ *               cache maintenance, and devices map with
+ *               DMA_ATTR_SKIP_CPU_SYNC. Set by the heap before export.
  * @release:     the heap's part of the dma-buf's release: gives the pages
  *               back, calls dma_heap_sg_buffer_destroy(), frees the buffer
  */
@@ -40,6 +44,7 @@ struct dma_heap_sg_buffer {
 	int vmap_cnt;
 	void *vaddr;
 	bool exported;
+	bool uncached;
 	void (*release)(struct dma_heap_sg_buffer *buffer);
 };
 
