@@ -179,6 +179,34 @@ static void check_cpu_device(const char *heap, int buf, size_t len, const char *
 	munmap(p, len);
 }
 
+static long long pool_attr(const char *heap, const char *name)
+{
+	char path[64], value[32];
+
+	snprintf(path, sizeof(path), "pool/%s", name);
+	return heap_attr(heap, path, value, sizeof(value)) ? atoll(value) : -1;
+}
+
+/* Wait (at most 60 s) until everything @heap's pool holds is zeroed. */
+static bool wait_pool_clean(const char *heap)
+{
+	static const unsigned int orders[] = { 8, 4, 0 };
+
+	for (int i = 0; i < 30000; i++) {
+		long long clean = 0;
+		char name[32];
+
+		for (size_t o = 0; o < 3; o++) {
+			snprintf(name, sizeof(name), "clean_order%u", orders[o]);
+			clean += pool_attr(heap, name) * (4096LL << orders[o]);
+		}
+		if (pool_attr(heap, "bytes") == clean)
+			return true;
+		usleep(2000);
+	}
+	return false;
+}
+
 static void test_uncached(void)
 {
 	const char *heap = "system-uncached";
@@ -203,7 +231,12 @@ static void test_uncached(void)
 	check_cpu_device(heap, buf, 4 * MiB, "seg64k");
 	close(buf);
 
-	/* Converted chunks stay in the pool: the next buffer takes them back. */
+	/*
+	 * Converted chunks stay in the pool: once its worker has zeroed them
+	 * (pool bytes all on the clean lists), the next buffer takes them back.
+	 */
+	if (!wait_pool_clean(heap))
+		tap_diag("%s: the pool's worker did not zero the freed chunks within 60 s", heap);
 	hits0 = heap_attr(heap, "pool/hits", value, sizeof(value)) ? atoll(value) : -1;
 	buf = heap_alloc(heap, 4 * MiB);
 	hits1 = heap_attr(heap, "pool/hits", value, sizeof(value)) ? atoll(value) : -1;
