@@ -43,16 +43,16 @@ dkms_build() {
 	built=$(dkms_built)
 }
 dkms_build "$tmp/src" -k "$rel"
-ok $([ $rc = 0 ] && [ "$built" = "dmaheap_core.ko dmaheap_helpers.ko dmaheap_system.ko " ] && echo 0 || echo 1) \
-	"dkms build for $rel (no heaps, no CMA): dmaheap's core and system heap ($built)"
+ok $([ $rc = 0 ] && [ "$built" = "dmaheap_carveout.ko dmaheap_core.ko dmaheap_helpers.ko dmaheap_system.ko " ] && echo 0 || echo 1) \
+	"dkms build for $rel (no heaps, no CMA): dmaheap's core, system and carveout heaps, never the test importer ($built)"
 
 dkms_build "$tmp/src" -k "$(cat "$kdir/.kernelrelease")" --kernelsourcedir "$kdir"
-ok $([ $rc = 0 ] && [ "$built" = "dmaheap_cma.ko dmaheap_core.ko dmaheap_helpers.ko dmaheap_system.ko " ] && echo 0 || echo 1) \
+ok $([ $rc = 0 ] && [ "$built" = "dmaheap_carveout.ko dmaheap_cma.ko dmaheap_core.ko dmaheap_helpers.ko dmaheap_system.ko " ] && echo 0 || echo 1) \
 	"dkms build for the test kernel (CONFIG_DMA_CMA) adds the CMA heap ($built)"
 
 if [ -n "$mainline" ]; then
 	dkms_build "$tmp/src" -k "$(cat "$mainline/.kernelrelease")" --kernelsourcedir "$mainline"
-	ok $([ $rc = 0 ] && [ "$built" = "dmaheap_helpers.ko dmaheap_registrar.ko dmaheap_system.ko " ] &&
+	ok $([ $rc = 0 ] && [ "$built" = "dmaheap_carveout.ko dmaheap_helpers.ko dmaheap_registrar.ko dmaheap_system.ko " ] &&
 		grep -qs 'exports dma_heap_add: dmaheap_registrar registers' "$tmp/dkms/dmaheap/0.1.0/$(cat "$mainline/.kernelrelease")/x86_64/log/make.log" &&
 		echo 0 || echo 1) \
 		"dkms build for $(cat "$mainline/.kernelrelease") (heaps built in, dma_heap_add exported): the registrar, no CMA heap of dmaheap's ($built)"
@@ -64,7 +64,7 @@ if [ -n "$trixie" ]; then
 	theaders=/usr/src/linux-headers-$(cat "$trixie/.kernelrelease")
 	out=$(make -s -C "$top/kernel" KDIR="$trixie/buildroot$theaders" explain 2>&1)
 	list=$(make -s -C "$top/kernel" KDIR="$trixie/buildroot$theaders" list 2>&1)
-	ok $([ "$list" = "dmaheap_registrar dmaheap_helpers dmaheap_system" ] &&
+	ok $([ "$list" = "dmaheap_registrar dmaheap_helpers dmaheap_system dmaheap_carveout" ] &&
 		grep -q 'does not export dma_heap_add' <<<"$out" && grep -q '"system-pooled"' <<<"$out" && echo 0 || echo 1) \
 		"make list for Debian 13's $(cat "$trixie/.kernelrelease"): registrar with nodes of its own, \"system-pooled\" ($list)"
 else
