@@ -563,9 +563,12 @@ static int __init carveout_heap_init(void)
 		ret = carveout_create_all(unmapped, "unmapped", false,
 					  &created);
 	}
-	if (ret < 0) {
-		carveout_remove_all();
+	if (ret < 0 && !created)
 		return ret;
+	/* Once a heap exists nothing fails (the kernel's core may own it). */
+	if (ret < 0) {
+		pr_err("unmapped: not read (error %d)\n", ret);
+		ret = 0;
 	}
 	asked += ret;
 	/*

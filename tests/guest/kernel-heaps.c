@@ -27,6 +27,7 @@
 
 #include "../tap.h"
 #include "v4l2-import.h"
+#include "../../kernel/tests/importer.h"
 
 #define PAGE 4096UL
 #define MiB (1024UL * 1024UL)
@@ -87,6 +88,90 @@ static bool fdinfo_has(int fd, const char *key, const char *value)
 			found = true;
 	fclose(f);
 	return found;
+}
+
+/*
+ * Whether dmaheap serves the node itself: its own core (class dma_heap with
+ * statistics) or its registrar's node (class dmaheap with a dev number);
+ * not where the kernel's dma_heap_add() made the node.
+ */
+static bool dmaheap_node(const char *heap)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "/sys/class/dmaheap/%s/dev", heap);
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "/sys/class/dma_heap/%s/stats", heap);
+	return access(path, F_OK) == 0;
+}
+
+/* Open file descriptors of this process. */
+static int count_fds(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n - 1; /* the directory's own fd */
+}
+
+/*
+ * dmaheap's nodes make no buffer whose fd the caller cannot learn: an ALLOC
+ * without the output direction, with an argument too short for the fd, of
+ * another ioctl type, or whose copy back fails. (Mainline's core makes one
+ * in each case: where its nodes serve dmaheap's heaps, this is skipped.)
+ */
+static void test_no_hidden_buffer(const char *heap, int hfd)
+{
+	struct dma_heap_allocation_data data;
+	long long buffers0 = read_stat(heap, "buffers");
+	static const struct {
+		unsigned long req;
+		int err;
+		const char *what;
+	} cases[] = {
+		{ _IOW(DMA_HEAP_IOC_MAGIC, 0x0, struct dma_heap_allocation_data), EINVAL,
+		  "a write-only ALLOC (_IOW)" },
+		{ _IOWR(DMA_HEAP_IOC_MAGIC, 0x0, uint64_t), EINVAL, "an 8-byte ALLOC argument" },
+		{ _IOWR('X', 0x0, struct dma_heap_allocation_data), ENOTTY,
+		  "ALLOC's number with another ioctl type" },
+	};
+	void *ro;
+	int fds0, ret;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&data, 0, sizeof(data));
+		data.len = PAGE;
+		data.fd_flags = O_RDWR | O_CLOEXEC;
+		fds0 = count_fds();
+		ret = heap_alloc_raw(hfd, cases[i].req, &data);
+		tap_ok(ret == -cases[i].err && count_fds() == fds0,
+		       "%s: %s fails with %s and adds no fd (%s, %d -> %d fds)", heap, cases[i].what,
+		       strerror(cases[i].err), strerror(-ret), fds0, count_fds());
+	}
+
+	/* The argument is readable but not writable: the fd cannot go back. */
+	ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED) {
+		tap_skip("mmap failed", "%s: an ALLOC whose copy back fails", heap);
+		return;
+	}
+	memset(&data, 0, sizeof(data));
+	data.len = PAGE;
+	data.fd_flags = O_RDWR | O_CLOEXEC;
+	memcpy(ro, &data, sizeof(data));
+	mprotect(ro, PAGE, PROT_READ);
+	fds0 = count_fds();
+	ret = heap_alloc_raw(hfd, DMA_HEAP_IOCTL_ALLOC, ro);
+	tap_ok(ret == -EFAULT && count_fds() == fds0 && read_stat(heap, "buffers") == buffers0,
+	       "%s: an ALLOC whose copy back fails gives EFAULT, no fd, no live buffer (%s, fds %d -> %d, buffers %lld -> %lld)",
+	       heap, strerror(-ret), fds0, count_fds(), buffers0, read_stat(heap, "buffers"));
+	munmap(ro, PAGE);
 }
 
 static void test_bad_input(const char *heap, int hfd)
@@ -481,6 +566,39 @@ static void test_drm_import(const char *heap, int hfd, const char *driver)
  * table to the device's limit, so dmaheap's system heap is the one tested
  * where the kernel has its own.
  */
+/*
+ * A system-heap buffer that is really scattered: on a machine with much free
+ * memory the page allocator often hands out adjacent chunks, and such a
+ * buffer is contiguous after all. The test importer's device says how many
+ * DMA ranges it got. -ENOENT without the importer, -EAGAIN when eight tries
+ * were all contiguous.
+ */
+static int scattered_buffer(int system_fd, size_t size)
+{
+	int imp = open("/dev/dmaheap-importer/any", O_RDWR | O_CLOEXEC);
+
+	if (imp < 0 || system_fd < 0) {
+		if (imp >= 0)
+			close(imp);
+		return -ENOENT;
+	}
+	for (int i = 0; i < 8; i++) {
+		struct dmaheap_importer_op op = { .op = DMAHEAP_IMPORTER_CHECK };
+		int buf = heap_alloc(system_fd, size, O_RDWR | O_CLOEXEC);
+
+		if (buf < 0)
+			break;
+		op.fd = buf;
+		if (ioctl(imp, DMAHEAP_IMPORTER_IOC_OP, &op) == 0 && op.ranges > 1) {
+			close(imp);
+			return buf;
+		}
+		close(buf);
+	}
+	close(imp);
+	return -EAGAIN;
+}
+
 static void test_v4l2_contiguity(int system_fd, int cma_fd)
 {
 	static const char *cams[] = { "vivid-000-vid-cap", "vivid-001-vid-cap" };
@@ -495,7 +613,8 @@ static void test_v4l2_contiguity(int system_fd, int cma_fd)
 			tap_skip("no such V4L2 device", "DMABUF import into %s", cams[c]);
 			continue;
 		}
-		sys_buf = system_fd >= 0 ? heap_alloc(system_fd, size, O_RDWR | O_CLOEXEC) : -1;
+		sys_buf = c == 0 ? (system_fd >= 0 ? heap_alloc(system_fd, size, O_RDWR | O_CLOEXEC) : -1)
+				 : scattered_buffer(system_fd, size);
 		cma_buf = cma_fd >= 0 ? heap_alloc(cma_fd, size, O_RDWR | O_CLOEXEC) : -1;
 		if (cma_buf >= 0) {
 			ret = v4l2_queue_dmabuf(cam, 1280, 720, cma_buf);
@@ -504,6 +623,12 @@ static void test_v4l2_contiguity(int system_fd, int cma_fd)
 		} else {
 			tap_skip("no CMA heap", "CMA buffer into %s", cams[c]);
 		}
+		if (c == 1 && sys_buf == -ENOENT)
+			tap_skip("no test importer to tell a scattered buffer (/dev/dmaheap-importer/any)",
+				 "%s (dma-contig) refuses a non-contiguous system-heap buffer", cams[c]);
+		else if (c == 1 && sys_buf == -EAGAIN)
+			tap_skip("8 system-heap buffers in a row were physically contiguous",
+				 "%s (dma-contig) refuses a non-contiguous system-heap buffer", cams[c]);
 		if (sys_buf >= 0) {
 			ret = v4l2_queue_dmabuf(cam, 1280, 720, sys_buf);
 			if (c == 0)
@@ -551,6 +676,12 @@ int main(void)
 		tap_diag("heap %s (%s)", e->d_name, ours ? "dmaheap's" : "the kernel's own");
 		test_bad_input(e->d_name, hfd);
 		test_sizes_and_mmap(e->d_name, hfd);
+		if (ours && dmaheap_node(e->d_name)) {
+			test_no_hidden_buffer(e->d_name, hfd);
+		} else {
+			tap_skip("the kernel's core serves this node: mainline's ALLOC makes a buffer also when its fd cannot be returned",
+				 "%s: no hidden buffers", e->d_name);
+		}
 		if (ours) {
 			test_too_big(e->d_name, hfd);
 			test_stats(e->d_name, hfd);
