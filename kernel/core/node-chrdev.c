@@ -14,10 +14,12 @@
 #include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
+#include <linux/stddef.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -51,7 +53,13 @@ static int dmaheap_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static long dmaheap_ioctl_allocate(struct file *file, void *data)
+/*
+ * The fd is reserved first and installed only once the caller has it: an
+ * allocation whose result cannot reach the caller (a failed copy back)
+ * leaves no buffer and no fd behind.
+ */
+static long dmaheap_ioctl_allocate(struct file *file, void *data,
+				   void __user *uarg, unsigned int out_size)
 {
 	struct dma_heap_allocation_data *alloc = data;
 	struct dmaheap *heap = file->private_data;
@@ -65,17 +73,22 @@ static long dmaheap_ioctl_allocate(struct file *file, void *data)
 	if (alloc->heap_flags & ~DMA_HEAP_VALID_HEAP_FLAGS)
 		return -EINVAL;
 
+	fd = get_unused_fd_flags(alloc->fd_flags);
+	if (fd < 0)
+		return fd;
 	dmabuf = dmaheap_allocate(heap, alloc->len, alloc->fd_flags,
 				  alloc->heap_flags);
-	if (IS_ERR(dmabuf))
+	if (IS_ERR(dmabuf)) {
+		put_unused_fd(fd);
 		return PTR_ERR(dmabuf);
-
-	fd = dma_buf_fd(dmabuf, alloc->fd_flags);
-	if (fd < 0) {
-		dma_buf_put(dmabuf);
-		return fd;
 	}
 	alloc->fd = fd;
+	if (copy_to_user(uarg, data, out_size)) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+	fd_install(fd, dmabuf->file);
 	return 0;
 }
 
@@ -84,9 +97,12 @@ static const unsigned int dmaheap_ioctl_cmds[] = {
 };
 
 /*
- * As in mainline, only the ioctl number selects the command, and the
- * argument may be shorter (older userspace) or longer (newer userspace) than
- * the kernel's struct: what both sides know is copied, the rest is zero.
+ * As in mainline, the argument may be shorter (older userspace) or longer
+ * (newer userspace) than the kernel's struct: what both sides know is
+ * copied, the rest is zero. Stricter than mainline, so that no buffer is
+ * made that its caller cannot see: the ioctl's type must be the heaps'
+ * ('H', else ENOTTY), and an allocation must be able to return its fd (a
+ * read-write ioctl whose argument reaches past the fd, else EINVAL).
  */
 static long dmaheap_ioctl(struct file *file, unsigned int ucmd,
 			  unsigned long arg)
@@ -97,6 +113,8 @@ static long dmaheap_ioctl(struct file *file, unsigned int ucmd,
 	int nr = _IOC_NR(ucmd);
 	long ret;
 
+	if (_IOC_TYPE(ucmd) != DMA_HEAP_IOC_MAGIC)
+		return -ENOTTY;
 	if (nr >= ARRAY_SIZE(dmaheap_ioctl_cmds))
 		return -EINVAL;
 	nr = array_index_nospec(nr, ARRAY_SIZE(dmaheap_ioctl_cmds));
@@ -110,6 +128,10 @@ static long dmaheap_ioctl(struct file *file, unsigned int ucmd,
 		out_size = 0;
 	drv_size = _IOC_SIZE(kcmd);
 	ksize = max(max(in_size, out_size), drv_size);
+
+	if (kcmd == DMA_HEAP_IOCTL_ALLOC &&
+	    out_size < offsetofend(struct dma_heap_allocation_data, fd))
+		return -EINVAL;
 
 	if (ksize > sizeof(stack_kdata)) {
 		kdata = kmalloc(ksize, GFP_KERNEL);
@@ -126,15 +148,13 @@ static long dmaheap_ioctl(struct file *file, unsigned int ucmd,
 
 	switch (kcmd) {
 	case DMA_HEAP_IOCTL_ALLOC:
-		ret = dmaheap_ioctl_allocate(file, kdata);
+		ret = dmaheap_ioctl_allocate(file, kdata, (void __user *)arg,
+					     out_size);
 		break;
 	default:
 		ret = -ENOTTY;
-		goto out;
+		break;
 	}
-
-	if (copy_to_user((void __user *)arg, kdata, out_size))
-		ret = -EFAULT;
 out:
 	if (kdata != stack_kdata)
 		kfree(kdata);

@@ -567,36 +567,47 @@ static void test_drm_import(const char *heap, int hfd, const char *driver)
  * where the kernel has its own.
  */
 /*
- * A system-heap buffer that is really scattered: on a machine with much free
- * memory the page allocator often hands out adjacent chunks, and such a
- * buffer is contiguous after all. The test importer's device says how many
- * DMA ranges it got. -ENOENT without the importer, -EAGAIN when eight tries
- * were all contiguous.
+ * A buffer that is really scattered, and below 4 GiB: on a machine with
+ * much free memory the page allocator often hands out adjacent chunks (a
+ * contiguous buffer after all), and pages above 4 GiB are bounced for a
+ * 32-bit device such as vivid's dma-contig instance, through swiotlb slots
+ * that are contiguous in turn. The test importer's 32-bit device says both:
+ * no refusal (reachable, not bounced) and more than one DMA range. From
+ * system-dma32 where it exists, else from @system_fd. -ENOENT without the
+ * importer, -EAGAIN when eight tries found none.
  */
-static int scattered_buffer(int system_fd, size_t size)
+static int scattered_buffer(int system_fd, size_t size, const char **from)
 {
-	int imp = open("/dev/dmaheap-importer/any", O_RDWR | O_CLOEXEC);
+	int imp = open("/dev/dmaheap-importer/dma32", O_RDWR | O_CLOEXEC);
+	int heap = open("/dev/dma_heap/system-dma32", O_RDWR | O_CLOEXEC);
+	int ret = -EAGAIN;
 
-	if (imp < 0 || system_fd < 0) {
-		if (imp >= 0)
-			close(imp);
-		return -ENOENT;
+	*from = heap >= 0 ? "system-dma32" : "system";
+	if (heap < 0 && system_fd >= 0)
+		heap = dup(system_fd);
+	if (imp < 0 || heap < 0) {
+		ret = -ENOENT;
+		goto out;
 	}
 	for (int i = 0; i < 8; i++) {
 		struct dmaheap_importer_op op = { .op = DMAHEAP_IMPORTER_CHECK };
-		int buf = heap_alloc(system_fd, size, O_RDWR | O_CLOEXEC);
+		int buf = heap_alloc(heap, size, O_RDWR | O_CLOEXEC);
 
 		if (buf < 0)
 			break;
 		op.fd = buf;
 		if (ioctl(imp, DMAHEAP_IMPORTER_IOC_OP, &op) == 0 && op.ranges > 1) {
-			close(imp);
-			return buf;
+			ret = buf;
+			break;
 		}
 		close(buf);
 	}
-	close(imp);
-	return -EAGAIN;
+out:
+	if (imp >= 0)
+		close(imp);
+	if (heap >= 0)
+		close(heap);
+	return ret;
 }
 
 static void test_v4l2_contiguity(int system_fd, int cma_fd)
@@ -605,6 +616,7 @@ static void test_v4l2_contiguity(int system_fd, int cma_fd)
 	/* 1280x720 XRGB is 3.5 MiB: more than one system-heap chunk. */
 	size_t size = 1280 * 720 * 4;
 	int sys_buf, cma_buf, ret;
+	const char *from = "system";
 
 	for (int c = 0; c < 2; c++) {
 		int cam = v4l2_open_by_name(cams[c]);
@@ -614,7 +626,7 @@ static void test_v4l2_contiguity(int system_fd, int cma_fd)
 			continue;
 		}
 		sys_buf = c == 0 ? (system_fd >= 0 ? heap_alloc(system_fd, size, O_RDWR | O_CLOEXEC) : -1)
-				 : scattered_buffer(system_fd, size);
+				 : scattered_buffer(system_fd, size, &from);
 		cma_buf = cma_fd >= 0 ? heap_alloc(cma_fd, size, O_RDWR | O_CLOEXEC) : -1;
 		if (cma_buf >= 0) {
 			ret = v4l2_queue_dmabuf(cam, 1280, 720, cma_buf);
@@ -627,16 +639,16 @@ static void test_v4l2_contiguity(int system_fd, int cma_fd)
 			tap_skip("no test importer to tell a scattered buffer (/dev/dmaheap-importer/any)",
 				 "%s (dma-contig) refuses a non-contiguous system-heap buffer", cams[c]);
 		else if (c == 1 && sys_buf == -EAGAIN)
-			tap_skip("8 system-heap buffers in a row were physically contiguous",
-				 "%s (dma-contig) refuses a non-contiguous system-heap buffer", cams[c]);
+			tap_skip("8 buffers in a row were contiguous or above 4 GiB",
+				 "%s (dma-contig) refuses a non-contiguous buffer", cams[c]);
 		if (sys_buf >= 0) {
 			ret = v4l2_queue_dmabuf(cam, 1280, 720, sys_buf);
 			if (c == 0)
 				tap_ok(ret == 0, "%s (vmalloc) accepts a system-heap buffer (%s)",
 				       cams[c], strerror(-ret));
 			else
-				tap_ok(ret < 0, "%s (dma-contig) refuses a non-contiguous system-heap buffer (%s)",
-				       cams[c], strerror(-ret));
+				tap_ok(ret < 0, "%s (dma-contig) refuses a non-contiguous %s buffer below 4 GiB (%s)",
+				       cams[c], from, strerror(-ret));
 		}
 		if (sys_buf >= 0)
 			close(sys_buf);
