@@ -14,6 +14,8 @@ top=${DMAHEAP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${DMAHEAP_BUILD:-$top/build}
 chain=$top/examples/gst/chain.sh
 export GST_REGISTRY=${XDG_RUNTIME_DIR:-/tmp}/gst-registry.bin
+. "$(dirname "$0")/gst-registry.sh"
+gst_registry_seed "$GST_REGISTRY" plugin
 export TMPDIR=${XDG_RUNTIME_DIR:-/tmp}
 frames=30
 . "$top/tests/tap.sh"

@@ -12,6 +12,8 @@ n=0
 
 unset GST_PLUGIN_PATH
 export GST_REGISTRY=${XDG_RUNTIME_DIR:-/tmp}/gst-registry-unit.bin
+. "$(dirname "$0")/gst-registry.sh"
+gst_registry_seed "$GST_REGISTRY" unit
 # libcheck and mktemp need a writable TMPDIR; the guest's /tmp is the host's,
 # read-only
 export TMPDIR=${XDG_RUNTIME_DIR:-/tmp} TEMP=${XDG_RUNTIME_DIR:-/tmp}
@@ -23,6 +25,7 @@ export CK_DEFAULT_TIMEOUT=120
 # tree's own loader: tests/gstreamer-trixie), where the plugin also offers
 # memory:DMABuf with DMA_DRM caps.
 next_env=$("$top/tests/gstreamer-trixie" --offline --env 2>/dev/null) || next_env=""
+[ -z "$next_env" ] || gst_registry_seed "$(eval "$next_env"; echo "$GST_REGISTRY")" next
 for variant in 1.22 next; do
 	for t in allocator bufferpool element; do
 		loader=""
