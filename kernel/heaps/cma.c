@@ -135,6 +135,11 @@ static int cma_heap_add(int slot, const char *name)
 		.name = name,
 		.ops = &cma_heap_ops,
 		.owner = THIS_MODULE,
+		/*
+		 * Where the CMA area lies is the command line's or the device
+		 * tree's business, so no address limit is promised.
+		 */
+		.props = { .contiguous = true },
 	};
 	struct dmaheap *heap;
 

@@ -300,10 +300,38 @@ static int importer_probe(struct platform_device *pdev)
 	return 0;
 }
 
+/*
+ * The constraints, as the kernel publishes them for real hardware where it
+ * does at all: PCI devices have dma_mask_bits (the same format); no bus
+ * publishes the segment limit, so max_segment_size is this device's own.
+ * libdmaheap reads both where they exist.
+ */
+static ssize_t dma_mask_bits_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", fls64(dma_get_mask(dev)));
+}
+static DEVICE_ATTR_RO(dma_mask_bits);
+
+static ssize_t max_segment_size_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dma_get_max_seg_size(dev));
+}
+static DEVICE_ATTR_RO(max_segment_size);
+
+static struct attribute *importer_attrs[] = {
+	&dev_attr_dma_mask_bits.attr,
+	&dev_attr_max_segment_size.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(importer);
+
 static struct platform_driver importer_driver = {
 	.probe = importer_probe,
 	.driver = {
 		.name = "dmaheap-importer",
+		.dev_groups = importer_groups,
 	},
 };
 
