@@ -67,6 +67,7 @@ void dmaheap_ctx_destroy(struct dmaheap_ctx *ctx)
 		next = heap->next;
 		heap->impl->destroy(heap);
 	}
+	device_free_all(ctx);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }

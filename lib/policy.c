@@ -106,6 +106,7 @@ static int policy_apply_entry(struct policy *policy, char *entry, const char *or
 		str_copy(policy->names[usage][count++], name, DMAHEAP_NAME_MAX);
 	}
 	policy->count[usage] = count;
+	policy->user[usage] = true;
 	return 0;
 }
 

@@ -24,6 +24,10 @@ void *error_set_null(int errnum, const char *fmt, ...)
 bool str_copy(char *dst, const char *src, size_t len);
 /* Strips leading and trailing blanks in place; returns the new start. */
 char *str_trim(char *s);
+/* snprintf into dst that may cut the text (messages, sysfs paths whose
+ * parts are known short); returns false when it did. */
+bool str_format(char *dst, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Reads a (small, possibly /proc or sysfs) file whole, NUL-terminated.
  * Returns the text (caller frees) or NULL with errno; sets no message. */
 char *file_read_text(const char *path, size_t *len);
@@ -40,6 +44,8 @@ bool parse_u64_auto(const char *s, uint64_t *value);
 struct policy {
 	size_t count[DMAHEAP_USAGE_COUNT];
 	char names[DMAHEAP_USAGE_COUNT][POLICY_MAX_HEAPS][DMAHEAP_NAME_MAX];
+	/* the user named this usage's heaps (DMAHEAP_HEAPS, set_policy) */
+	bool user[DMAHEAP_USAGE_COUNT];
 };
 
 void policy_init_defaults(struct policy *policy);
@@ -68,8 +74,33 @@ struct dmaheap_heap {
 	struct dmaheap_heap *next;	/* in ctx->heaps */
 };
 
+/* device.c: what a device accepts, learnt once (see dmaheap/device.h) */
+struct dmaheap_device {
+	struct dmaheap_ctx *ctx;
+	char node[PATH_MAX];		/* "" for a device without one */
+	int probe_fd;			/* the caller's DRM fd while probing, or -1 */
+	char classdir[PATH_MAX];	/* /sys/devices/.../video4linux/video0 */
+	char busdir[PATH_MAX];		/* the device itself; the cache key */
+	char kind[16];
+	char driver[64];
+	char name[PATH_MAX + 160];
+	char iommu_why[192];
+	enum dmaheap_answer contig;
+	char contig_why[320];
+	uint64_t max_address;
+	char address_why[160];
+	uint64_t max_segment;
+	char segment_why[96];
+	enum dmaheap_answer coherent;
+	char coherent_why[128];
+	struct dmaheap_device *next;	/* in ctx->devices */
+};
+
+void device_free_all(struct dmaheap_ctx *ctx);
+
 struct dmaheap_ctx {
-	pthread_mutex_t lock;	/* guards policy and heaps */
+	pthread_mutex_t lock;	/* guards policy, heaps and devices */
+	struct dmaheap_device *devices;
 	unsigned int flags;
 	struct policy policy;
 	struct dmaheap_heap *heaps;
@@ -81,6 +112,16 @@ struct dmaheap_ctx {
 /* Open a new, uncached heap; NULL with errno and message. */
 struct dmaheap_heap *heap_node_open(struct dmaheap_ctx *ctx, const char *name);
 struct dmaheap_heap *udmabuf_heap_open(struct dmaheap_ctx *ctx);
+/*
+ * A dma-buf of at least size bytes from udmabuf that is surely not one
+ * physical range, whatever pages the allocator gave: every chunk of a memfd
+ * is listed twice in a row (see udmabuf.c). *pieces: the list's length.
+ * -1 with errno and message (no /dev/udmabuf; more than
+ * UDMABUF_PROBE_MAX_ITEMS * UDMABUF_PROBE_MAX_CHUNK pages).
+ */
+#define UDMABUF_PROBE_MAX_ITEMS 1024	/* udmabuf's default list_limit */
+#define UDMABUF_PROBE_MAX_CHUNK 8	/* pages: segments stay within 64 KiB */
+int udmabuf_scattered(struct dmaheap_ctx *ctx, uint64_t size, unsigned int *pieces);
 /* "system, default_cma_region" (the heaps in dir, sorted) into buf; returns
  * the number of heaps, or -1 with errno (ENOENT: no such directory). */
 int heap_dir_names(const char *dir, char *buf, size_t len);

@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -127,4 +129,15 @@ int file_read_u64(const char *path, uint64_t *value)
 		return -1;
 	}
 	return 0;
+}
+
+bool str_format(char *dst, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, len, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < len;
 }

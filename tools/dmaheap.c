@@ -18,7 +18,8 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "list", cmd_list, "the heaps, what is known about them, their statistics" },
-	{ "alloc", cmd_alloc, "allocate buffers from a heap or for a usage" },
+	{ "alloc", cmd_alloc, "allocate buffers from a heap, for a usage or for devices" },
+	{ "constraints", cmd_constraints, "what devices accept, and the heap for all of them" },
 	{ "info", cmd_info, "the dma-bufs a process holds and the devices using them" },
 	{ "bench", cmd_bench, "alloc+free latency per heap and size, beside udmabuf and memset" },
 };
@@ -29,7 +30,7 @@ static void usage(FILE *out)
 		"       dmaheap COMMAND --help\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nSizes take K, M, G suffixes (binary: 1K = 1024).\n"
 		"Environment: DMAHEAP_HEAPS overrides the heap list of a usage,\n"
 		"e.g. DMAHEAP_HEAPS='scanout=mycma,system;cpu=system'.\n"

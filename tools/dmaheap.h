@@ -18,6 +18,7 @@ int cmd_list(int argc, char **argv);
 int cmd_alloc(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_constraints(int argc, char **argv);
 
 /* "dmaheap CMD: message" plus a pointer to --help on stderr; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -27,6 +28,8 @@ int fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2,
 bool parse_size_arg(const char *cmd, const char *option, const char *text, uint64_t *size);
 /* Parses a whole non-negative number. */
 bool parse_uint_arg(const char *text, unsigned long *value);
+/* none, read, write, rw -> DMAHEAP_CPU_* bits; false on anything else. */
+bool parse_cpu_arg(const char *text, unsigned int *cpu);
 /* Writes s as a JSON string, quotes included. */
 void json_string(FILE *out, const char *s);
 

@@ -13,6 +13,7 @@
 
 #include <dmaheap/error.h>
 #include <dmaheap/heap.h>
+#include <dmaheap/device.h>
 #include <dmaheap/buffer.h>
 #include <dmaheap/format.h>
 #include <dmaheap/size.h>
