@@ -108,11 +108,11 @@ int main(int argc, char **argv)
 			fail("%s", dmaheap_last_error());
 			goto out;
 		}
-		if (v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, NUM_BUFFERS,
+		if (v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, &d.fd, 1, NUM_BUFFERS,
 					  DRM_FORMAT_XRGB8888))
 			goto out;
-		printf("buffers: %u from heap %s (libdmaheap, usage camera), imported by the camera (V4L2_MEMORY_DMABUF)\n",
-		       cam.count, cam.heap);
+		printf("buffers: %u from heap %s, imported by the camera (V4L2_MEMORY_DMABUF)\n"
+		       "heap choice: %s\n", cam.count, cam.heap, cam.heap_why);
 	} else {
 		if (v4l2_queue_alloc_mmap(&cam, NUM_BUFFERS, DRM_FORMAT_XRGB8888))
 			goto out;
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 		char role[32];
 
 		snprintf(role, sizeof(role), "camera[%u]", i);
-		if (report_add(&report, role, cam.bufs[i].fd) ||
+		if (report_add(&report, role, cam.bufs[i].fd, heap_buffers ? cam.heap_why : NULL) ||
 		    display_add_fb(&d, &cam.bufs[i], role, &fbs[i]) || v4l2_queue_qbuf(&cam, i, 0))
 			goto out;
 	}

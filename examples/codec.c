@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	struct example_options o;
 	struct dmaheap_ctx *ctx = NULL;
 	struct v4l2_queue cam = { .count = 0 };
-	struct codec_pipe codec = { .enc_fd = -1, .dec_fd = -1 };
+	struct codec_pipe codec = { .enc_fd = -1, .dec_fd = -1, .sink_fd = -1 };
 	struct report report;
 	char cam_path[64], role[32];
 	int cam_fd = -1, last = -1, opt, ret = -1;
@@ -105,7 +105,8 @@ int main(int argc, char **argv)
 		goto out;
 	v4l2_queue_init(&cam, cam_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, "camera");
 	if (v4l2_queue_set_format(&cam, v4l2_from_drm_fourcc(o.format->fourcc), o.width, o.height, 0) ||
-	    v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, NUM_BUFFERS, o.format->fourcc))
+	    v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, &codec.enc_fd, 1, NUM_BUFFERS,
+				  o.format->fourcc))
 		goto out;
 	printf("camera: %s (%s), %ux%u %s, %u buffers from heap %s (V4L2_MEMORY_DMABUF)\n",
 	       o.camera, cam_path, cam.fmt.width, cam.fmt.height, o.format->drm_name,
@@ -114,12 +115,12 @@ int main(int argc, char **argv)
 		goto out;
 	for (unsigned int i = 0; i < cam.count; i++) {
 		snprintf(role, sizeof(role), "camera[%u]", i);
-		if (report_add(&report, role, cam.bufs[i].fd) || v4l2_queue_qbuf(&cam, i, 0))
+		if (report_add(&report, role, cam.bufs[i].fd, cam.heap_why) || v4l2_queue_qbuf(&cam, i, 0))
 			goto out;
 	}
 	for (unsigned int i = 0; i < codec.enc_cap.count; i++) {
 		snprintf(role, sizeof(role), "fwht[%u]", i);
-		if (report_add(&report, role, codec.enc_cap.bufs[i].fd))
+		if (report_add(&report, role, codec.enc_cap.bufs[i].fd, codec.enc_cap.heap_why))
 			goto out;
 	}
 	if (v4l2_queue_stream(&cam, true))
@@ -133,7 +134,7 @@ int main(int argc, char **argv)
 		if (n == 1)
 			for (unsigned int b = 0; b < codec.dec_cap.count; b++) {
 				snprintf(role, sizeof(role), "decoded[%u]", b);
-				if (report_add(&report, role, codec.dec_cap.bufs[b].fd))
+				if (report_add(&report, role, codec.dec_cap.bufs[b].fd, codec.dec_cap.heap_why))
 					goto out;
 			}
 		if (n == 1 || n == o.frames)

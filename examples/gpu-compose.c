@@ -81,7 +81,9 @@ int main(int argc, char **argv)
 	long timed;
 	struct dmaheap_ctx *ctx = NULL;
 	struct v4l2_queue cam = { .count = 0 };
-	struct codec_pipe codec = { .enc_fd = -1, .dec_fd = -1 };
+	struct codec_pipe codec = { .enc_fd = -1, .dec_fd = -1, .sink_fd = -1 };
+	struct dmaheap_heap *target_heap = NULL;
+	char target_why[512];
 	struct display d = { .fd = -1 };
 	struct gpu g = { .drm_fd = -1 };
 	struct report report;
@@ -131,14 +133,16 @@ int main(int argc, char **argv)
 	/* camera */
 	v4l2_queue_init(&cam, cam_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, "camera");
 	if (v4l2_queue_set_format(&cam, v4l2_from_drm_fourcc(o.format->fourcc), o.width, o.height, 0) ||
-	    v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA, NUM_BUFFERS, o.format->fourcc))
+	    v4l2_queue_alloc_heap(&cam, ctx, DMAHEAP_USAGE_CAMERA,
+				  use_codec ? &codec.enc_fd : &g.drm_fd, 1, NUM_BUFFERS,
+				  o.format->fourcc))
 		goto out;
 	printf("camera: %s (%s), %ux%u %s, %u buffers from heap %s (V4L2_MEMORY_DMABUF)\n",
 	       o.camera, cam_path, cam.fmt.width, cam.fmt.height, o.format->drm_name,
 	       cam.count, cam.heap);
 	for (unsigned int i = 0; i < cam.count; i++) {
 		snprintf(role, sizeof(role), "camera[%u]", i);
-		if (report_add(&report, role, cam.bufs[i].fd))
+		if (report_add(&report, role, cam.bufs[i].fd, cam.heap_why))
 			goto out;
 		if (!use_codec && (cam_tex[i] = gpu_import(&g, &cam.bufs[i], false)) < 0)
 			goto out;
@@ -147,11 +151,13 @@ int main(int argc, char **argv)
 	}
 	/* codec */
 	if (use_codec) {
+		codec.sink_fd = g.drm_fd;
 		if (codec_setup(&codec, ctx, &cam, o.format->fourcc))
 			goto out;
 		for (unsigned int i = 0; i < codec.enc_cap.count; i++) {
 			snprintf(role, sizeof(role), "fwht[%u]", i);
-			if (report_add(&report, role, codec.enc_cap.bufs[i].fd))
+			if (report_add(&report, role, codec.enc_cap.bufs[i].fd,
+				       codec.enc_cap.heap_why))
 				goto out;
 		}
 	}
@@ -161,20 +167,23 @@ int main(int argc, char **argv)
 		fail("render target layout: %s", dmaheap_last_error());
 		goto out;
 	}
+	if (heap_for_users(ctx, DMAHEAP_USAGE_SCANOUT, (int[]){ g.drm_fd, d.fd }, 2,
+			   &target_heap, target_why, sizeof(target_why)))
+		goto out;
 	for (int t = 0; t < NUM_TARGETS; t++) {
 		targets[t] = (struct image){
 			.fourcc = DRM_FORMAT_XRGB8888, .width = cam.fmt.width,
 			.height = cam.fmt.height, .num_planes = 1, .pitch = { layout.stride[0] },
 			.size = layout.size,
 		};
-		targets[t].fd = dmaheap_alloc(ctx, DMAHEAP_USAGE_SCANOUT, layout.size,
-					      DMAHEAP_FD_FLAGS_DEFAULT);
+		targets[t].fd = dmaheap_heap_alloc(target_heap, layout.size,
+						   DMAHEAP_FD_FLAGS_DEFAULT);
 		if (targets[t].fd < 0) {
 			fail("render target: %s", dmaheap_last_error());
 			goto out;
 		}
 		snprintf(role, sizeof(role), "target[%d]", t);
-		if (report_add(&report, role, targets[t].fd) ||
+		if (report_add(&report, role, targets[t].fd, target_why) ||
 		    (target_img[t] = gpu_import(&g, &targets[t], true)) < 0 ||
 		    display_add_fb(&d, &targets[t], role, &target_fb[t]))
 			goto out;
@@ -195,7 +204,8 @@ int main(int argc, char **argv)
 			if (n == 1)	/* the o.decoder's buffers exist once it saw the stream */
 				for (unsigned int b = 0; b < codec.dec_cap.count; b++) {
 					snprintf(role, sizeof(role), "decoded[%u]", b);
-					if (report_add(&report, role, codec.dec_cap.bufs[b].fd) ||
+					if (report_add(&report, role, codec.dec_cap.bufs[b].fd,
+						       codec.dec_cap.heap_why) ||
 					    (dec_tex[b] = gpu_import(&g, &codec.dec_cap.bufs[b],
 								     false)) < 0)
 						goto out;

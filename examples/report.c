@@ -13,7 +13,7 @@ void report_init(struct report *r, const char *stage)
 	r->stage = stage;
 }
 
-int report_add(struct report *r, const char *role, int fd)
+int report_add(struct report *r, const char *role, int fd, const char *why)
 {
 	struct report_buffer *b;
 
@@ -23,6 +23,7 @@ int report_add(struct report *r, const char *role, int fd)
 	memset(b, 0, sizeof(*b));
 	snprintf(b->role, sizeof(b->role), "%s", role);
 	b->fd = fd;
+	snprintf(b->why, sizeof(b->why), "%s", why ? why : "");
 	if (dmaheap_describe(fd, &b->desc))
 		return fail("report: describe %s: %s", role, dmaheap_last_error());
 	r->count++;
@@ -84,9 +85,22 @@ void report_sample(struct report *r)
 	dmaheap_bufinfo_free(info);
 }
 
+/* Whether heap is known to give physically contiguous memory (CMA, carveouts). */
+static bool heap_contiguous(const struct dmaheap_heap_list *list, const char *heap)
+{
+	for (size_t i = 0; list && i < list->count; i++)
+		if (strcmp(list->heaps[i].name, heap) == 0)
+			return (list->heaps[i].props_known & DMAHEAP_PROP_CONTIGUOUS) &&
+			       (list->heaps[i].props & DMAHEAP_PROP_CONTIGUOUS);
+	return false;
+}
+
 static void report_print(const struct report *r, FILE *f)
 {
-	unsigned int maps = 0;
+	struct dmaheap_ctx *ctx = dmaheap_ctx_create(DMAHEAP_CTX_IGNORE_ENV);
+	struct dmaheap_heap_list *heaps = ctx ? dmaheap_heap_list_get(ctx) : NULL;
+	unsigned int maps = 0, contig_bufs = 0;
+	uint64_t contig_bytes = 0;
 
 	fprintf(f, "stage %s: %u buffers, devices from %u bufinfo samples%s%s\n", r->stage,
 		r->count, r->samples, r->bufinfo_error[0] ? ": " : "", r->bufinfo_error);
@@ -98,8 +112,19 @@ static void report_print(const struct report *r, FILE *f)
 		for (unsigned int d = 0; d < b->num_devices; d++)
 			fprintf(f, "%s%s", d ? "," : " ", b->devices[d]);
 		fprintf(f, "%s\n", b->num_devices ? "" : " (none seen)");
+		if (b->why[0] && (i == 0 || strcmp(b->why, r->bufs[i - 1].why)))
+			fprintf(f, "    heap-choice %s\n", b->why);
 		maps += b->cpu_maps;
+		if (heap_contiguous(heaps, b->desc.exporter)) {
+			contig_bytes += b->desc.size;
+			contig_bufs++;
+		}
 	}
+	fprintf(f, "  contiguous-memory %" PRIu64 " bytes in %u buffers (from CMA or "
+		"carveout heaps)%s\n", contig_bytes, contig_bufs,
+		heaps ? "" : " (heap properties unknown)");
+	dmaheap_heap_list_free(heaps);
+	dmaheap_ctx_destroy(ctx);
 	fprintf(f, "  cpu-copies %u (pixel copies between stages), cpu-maps %u\n",
 		r->cpu_copies, maps);
 }

@@ -23,6 +23,7 @@ struct report_buffer {
 	unsigned int num_devices;
 	char devices[REPORT_MAX_DEVICES][48];
 	unsigned int cpu_maps;		/* most mappings seen at one sample */
+	char why[512];			/* why its heap ("" when not said) */
 };
 
 struct report {
@@ -34,8 +35,11 @@ struct report {
 };
 
 void report_init(struct report *r, const char *stage);
-/* Adds fd under role (describes it now) and prints "ROLE: inode N, heap H, size S". */
-int report_add(struct report *r, const char *role, int fd);
+/*
+ * Adds fd under role (describes it now) and prints "ROLE: inode N, heap H,
+ * size S"; why (may be NULL) is why its heap was chosen (libdmaheap's line).
+ */
+int report_add(struct report *r, const char *role, int fd, const char *why);
 /* Reads bufinfo and /proc/self/maps; call while the devices hold the buffers. */
 void report_sample(struct report *r);
 /* Prints the report, and appends it to path too unless that is NULL. */

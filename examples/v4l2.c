@@ -137,14 +137,46 @@ static int describe_image(struct v4l2_queue *q, struct image *img, uint32_t drm_
 	return 0;
 }
 
-int v4l2_queue_alloc_heap(struct v4l2_queue *q, struct dmaheap_ctx *ctx,
-			  enum dmaheap_usage usage, unsigned int count, uint32_t drm_fourcc)
+int heap_for_users(struct dmaheap_ctx *ctx, enum dmaheap_usage usage, const int *fds,
+		   size_t num_fds, struct dmaheap_heap **heap, char *why, size_t why_len)
 {
-	struct dmaheap_layout layout;
-	struct dmaheap_heap *heap = dmaheap_heap_for_usage(ctx, usage);
+	struct dmaheap_device *devs[V4L2_MAX_USERS + 1];
+	size_t n = 0;
 
-	if (!heap)
-		return fail("%s: %s", q->what, dmaheap_last_error());
+	for (size_t i = 0; i < num_fds && n < V4L2_MAX_USERS + 1; i++) {
+		if (fds[i] < 0)
+			continue;
+		devs[n] = dmaheap_device_get_fd(ctx, fds[i]);
+		if (!devs[n]) {
+			/* a device libdmaheap cannot learn: the usage's heaps */
+			*heap = dmaheap_heap_for_usage(ctx, usage);
+			snprintf(why, why_len, "the %s usage's heaps (%s)",
+				 dmaheap_usage_name(usage), dmaheap_last_error());
+			return *heap ? 0 : fail("%s", dmaheap_last_error());
+		}
+		n++;
+	}
+	/* The examples' CPU only checks and saves frames: it reads them. */
+	*heap = dmaheap_heap_for_devices(ctx, devs, n, DMAHEAP_CPU_READ | DMAHEAP_CPU_WRITE,
+					 usage, why, why_len);
+	return *heap ? 0 : fail("%s", dmaheap_last_error());
+}
+
+int v4l2_queue_alloc_heap(struct v4l2_queue *q, struct dmaheap_ctx *ctx,
+			  enum dmaheap_usage usage, const int *users, size_t num_users,
+			  unsigned int count, uint32_t drm_fourcc)
+{
+	int fds[V4L2_MAX_USERS + 1] = { q->fd };
+	struct dmaheap_layout layout;
+	struct dmaheap_heap *heap;
+
+	if (num_users > V4L2_MAX_USERS)
+		return fail("%s: more than %d users", q->what, V4L2_MAX_USERS);
+	for (size_t i = 0; i < num_users; i++)
+		fds[i + 1] = users[i];
+	if (heap_for_users(ctx, usage, fds, num_users + 1, &heap, q->heap_why,
+			   sizeof(q->heap_why)))
+		return fail("%s: no heap", q->what);
 	snprintf(q->heap, sizeof(q->heap), "%s", dmaheap_heap_name(heap));
 	if (request_buffers(q, V4L2_MEMORY_DMABUF, count))
 		return -1;
@@ -168,6 +200,7 @@ int v4l2_queue_import(struct v4l2_queue *q, const struct v4l2_queue *from)
 		return fail("%s: the driver wants %u buffers, %s has %u", q->what, q->count,
 			    from->what, from->count);
 	snprintf(q->heap, sizeof(q->heap), "%s", from->heap);
+	snprintf(q->heap_why, sizeof(q->heap_why), "%s", from->heap_why);
 	for (unsigned int i = 0; i < q->count; i++) {
 		struct stat a, b;
 

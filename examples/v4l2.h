@@ -26,7 +26,11 @@ struct v4l2_queue {
 	unsigned int count;
 	struct image bufs[V4L2_MAX_BUFFERS];
 	char heap[DMAHEAP_NAME_MAX];	/* where DMABUF buffers came from */
+	char heap_why[512];		/* and why that heap (libdmaheap's line) */
 };
+
+/* Most devices besides the queue's own that use its buffers. */
+#define V4L2_MAX_USERS 4
 
 /*
  * Opens the video device whose /sys/class/video4linux/NAME/name is name;
@@ -46,13 +50,24 @@ int v4l2_queue_set_format(struct v4l2_queue *q, uint32_t pixelformat, uint32_t w
 int v4l2_queue_get_format(struct v4l2_queue *q);
 
 /*
- * count buffers allocated with libdmaheap for usage and imported by the
- * device (V4L2_MEMORY_DMABUF). drm_fourcc != 0: each buffer gets the plane
- * layout dmaheap_layout_compute() gives, which must agree with the driver's
+ * count buffers allocated with libdmaheap and imported by the device
+ * (V4L2_MEMORY_DMABUF), from the cheapest heap that the device and every
+ * other user (users: device fds, V4L2 or DRM; -1 entries are skipped)
+ * accepts, as libdmaheap learns them; when a device's needs cannot be
+ * learnt, from usage's heap list. q->heap and q->heap_why say which and why.
+ * drm_fourcc != 0: each buffer gets the plane layout
+ * dmaheap_layout_compute() gives, which must agree with the driver's
  * bytesperline; 0 (compressed data): sizeimage bytes.
  */
 int v4l2_queue_alloc_heap(struct v4l2_queue *q, struct dmaheap_ctx *ctx,
-			  enum dmaheap_usage usage, unsigned int count, uint32_t drm_fourcc);
+			  enum dmaheap_usage usage, const int *users, size_t num_users,
+			  unsigned int count, uint32_t drm_fourcc);
+/*
+ * The heap for a buffer that the devices fds (-1 entries skipped) share,
+ * chosen as above, into *heap, with the reason in why. -1 with a message.
+ */
+int heap_for_users(struct dmaheap_ctx *ctx, enum dmaheap_usage usage, const int *fds,
+		   size_t num_fds, struct dmaheap_heap **heap, char *why, size_t why_len);
 /*
  * The device imports buffers another queue already holds (V4L2_MEMORY_DMABUF,
  * one slot per buffer, same index): the same dma-bufs, fds duplicated.

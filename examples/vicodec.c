@@ -16,6 +16,7 @@ int codec_open(struct codec_pipe *c, const char *encoder, const char *decoder)
 
 	memset(c, 0, sizeof(*c));
 	c->dec_fd = -1;
+	c->sink_fd = -1;
 	c->enc_fd = v4l2_open_by_name(encoder, hint, c->enc_path);
 	if (c->enc_fd < 0)
 		return -1;
@@ -47,7 +48,8 @@ int codec_setup(struct codec_pipe *c, struct dmaheap_ctx *ctx, const struct v4l2
 	if (ioctl(c->dec_fd, VIDIOC_SUBSCRIBE_EVENT, &sub))
 		return fail("decoder: VIDIOC_SUBSCRIBE_EVENT source change: %s", strerror(errno));
 	if (v4l2_queue_import(&c->enc_out, src) ||
-	    v4l2_queue_alloc_heap(&c->enc_cap, ctx, DMAHEAP_USAGE_CODEC, CODEC_BUFFERS, 0) ||
+	    v4l2_queue_alloc_heap(&c->enc_cap, ctx, DMAHEAP_USAGE_CODEC, &c->dec_fd, 1,
+				  CODEC_BUFFERS, 0) ||
 	    v4l2_queue_import(&c->dec_out, &c->enc_cap))
 		return -1;
 	for (unsigned int i = 0; i < c->enc_cap.count; i++)
@@ -80,8 +82,8 @@ static int decoder_start_capture(struct codec_pipe *c)
 	if (v4l2_queue_get_format(&c->dec_cap) ||
 	    v4l2_queue_set_format(&c->dec_cap, want, c->dec_cap.fmt.width,
 				  c->dec_cap.fmt.height, 0) ||
-	    v4l2_queue_alloc_heap(&c->dec_cap, c->ctx, DMAHEAP_USAGE_CODEC, CODEC_BUFFERS,
-				  c->drm_fourcc))
+	    v4l2_queue_alloc_heap(&c->dec_cap, c->ctx, DMAHEAP_USAGE_CODEC, &c->sink_fd, 1,
+				  CODEC_BUFFERS, c->drm_fourcc))
 		return -1;
 	for (unsigned int i = 0; i < c->dec_cap.count; i++)
 		if (v4l2_queue_qbuf(&c->dec_cap, i, 0))

@@ -24,6 +24,9 @@ struct codec_pipe {
 	struct v4l2_queue enc_out, enc_cap, dec_out, dec_cap;
 	uint32_t drm_fourcc;		/* raw format on both ends */
 	struct dmaheap_ctx *ctx;	/* not owned */
+	/* the device that reads decoded frames (a GPU), or -1: the heap of
+	 * the decoded buffers is chosen for it and the decoder */
+	int sink_fd;
 	bool decoding;			/* decoder CAPTURE set up */
 	unsigned int frames;
 	uint64_t compressed_bytes;

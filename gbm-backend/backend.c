@@ -176,6 +176,14 @@ static struct gbm_device *create_device(int fd, uint32_t abi_version)
 	if (!dev->prime_import && dev->debug)
 		gbm_fail(dev, 0, "fd %d cannot import dma-bufs (no DRM_PRIME_CAP_IMPORT): "
 			 "buffers get no GEM handles", fd);
+	/* Buffers come from the cheapest heap this device accepts (learnt once,
+	 * here, through this fd), so a display or GPU that takes scattered
+	 * memory never gets CMA; a device libdmaheap cannot learn keeps the
+	 * usage policy (heap_usage() in bo.c). */
+	dev->accepts = dmaheap_device_get_fd(dev->ctx, fd);
+	if (!dev->accepts && dev->debug)
+		gbm_fail(dev, 0, "fd %d: %s: buffers come from the heaps of their usage",
+			 fd, dmaheap_last_error());
 	if (loader_core)
 		dev->canonicalize = loader_core->v0.format_canonicalize;
 

@@ -67,8 +67,10 @@ void bo_destroy(struct gbm_bo *gbo)
 	errno = saved_errno;
 }
 
-/* SCANOUT and CURSOR buffers go to the display (contiguous heaps first);
- * RENDERING to the GPU list; anything else only the CPU touches. */
+/* Without a probed device: SCANOUT and CURSOR buffers go to the display
+ * (contiguous heaps first); RENDERING to the GPU list; anything else only
+ * the CPU touches. With one, also the fallback for a device whose needs are
+ * unknown, and the list a user's DMAHEAP_HEAPS entry overrides. */
 static enum dmaheap_usage heap_usage(uint32_t usage)
 {
 	if (usage & (GBM_BO_USE_SCANOUT | GBM_BO_USE_CURSOR))
@@ -137,7 +139,20 @@ struct gbm_bo *bo_create(struct gbm_device *gbm, uint32_t width, uint32_t height
 		gbm_fail(dev, errno, "bo_create: %s", dmaheap_last_error());
 		return NULL;
 	}
-	fd = dmaheap_alloc(dev->ctx, heap_usage(usage), layout.size, DMAHEAP_FD_FLAGS_DEFAULT);
+	if (dev->accepts) {
+		char why[512];
+
+		/* gbm_bo_map lets the CPU read as well as write: cached memory */
+		fd = dmaheap_alloc_for_devices(dev->ctx, &dev->accepts, 1,
+					       DMAHEAP_CPU_READ | DMAHEAP_CPU_WRITE,
+					       heap_usage(usage), layout.size,
+					       DMAHEAP_FD_FLAGS_DEFAULT, why, sizeof(why));
+		if (fd >= 0 && dev->debug)
+			gbm_fail(dev, 0, "bo_create: %ux%u, heap %s", width, height, why);
+	} else {
+		fd = dmaheap_alloc(dev->ctx, heap_usage(usage), layout.size,
+				   DMAHEAP_FD_FLAGS_DEFAULT);
+	}
 	if (fd < 0) {
 		gbm_fail(dev, errno, "bo_create: %s", dmaheap_last_error());
 		return NULL;

@@ -38,6 +38,8 @@ struct dmaheap_gbm_device {
 	uint32_t stride_align;
 	bool debug;		/* DMAHEAP_GBM_DEBUG: say why a call failed */
 	bool prime_import;	/* the device fd turns dma-bufs into GEM handles */
+	/* what the device accepts (libdmaheap's probe); NULL: heaps by usage */
+	struct dmaheap_device *accepts;
 	uint32_t (*canonicalize)(uint32_t gbm_format);
 
 	/* GEM handles are per device fd and per buffer: one entry per handle */

@@ -14,6 +14,8 @@ struct _GstDmaHeapAllocator
 
   GMutex lock;
   gchar *heap_spec;             /* "a,b" or NULL */
+  gchar *devices;               /* "/dev/video0,/dev/dri/card0" or NULL */
+  gchar *heap_why;              /* why the heap, when chosen for devices */
   GstDmaHeapUsage usage;
   struct dmaheap_ctx *ctx;      /* created on first use */
   struct dmaheap_heap *heap;    /* resolved heap, owned by ctx */
@@ -25,6 +27,8 @@ enum
   PROP_HEAP,
   PROP_USAGE,
   PROP_HEAP_NAME,
+  PROP_DEVICES,
+  PROP_HEAP_REASON,
 };
 
 #define DEFAULT_USAGE GST_DMAHEAP_USAGE_SCANOUT
@@ -71,6 +75,51 @@ error_code_for_errno (int err)
   }
 }
 
+/* The devices' heap (libdmaheap's device-aware choice, usage as its
+ * fallback). Called with the lock held, ctx created. */
+static gboolean
+resolve_for_devices_locked (GstDmaHeapAllocator * self,
+    enum dmaheap_usage usage, GError ** error)
+{
+  gchar **paths = g_strsplit (self->devices, ",", -1);
+  struct dmaheap_device **devs = g_new0 (struct dmaheap_device *,
+      g_strv_length (paths) + 1);
+  gchar why[1024];
+  gsize n = 0;
+  gboolean ok = FALSE;
+
+  for (gchar ** p = paths; *p; p++) {
+    gchar *path = g_strstrip (*p);
+
+    if (!path[0])
+      continue;
+    devs[n] = dmaheap_device_get (self->ctx, path);
+    if (!devs[n]) {
+      int err = errno;
+      g_set_error (error, GST_RESOURCE_ERROR, error_code_for_errno (err),
+          "devices='%s': %s", self->devices, dmaheap_last_error ());
+      goto out;
+    }
+    n++;
+  }
+  self->heap = dmaheap_heap_for_devices (self->ctx, devs, n,
+      DMAHEAP_CPU_READ | DMAHEAP_CPU_WRITE, usage, why, sizeof (why));
+  if (!self->heap) {
+    int err = errno;
+    g_set_error (error, GST_RESOURCE_ERROR, error_code_for_errno (err),
+        "%s", dmaheap_last_error ());
+    goto out;
+  }
+  g_free (self->heap_why);
+  self->heap_why = g_strdup (why);
+  GST_INFO_OBJECT (self, "allocating from heap %s", why);
+  ok = TRUE;
+out:
+  g_free (devs);
+  g_strfreev (paths);
+  return ok;
+}
+
 /* Called with the lock held. */
 static gboolean
 resolve_locked (GstDmaHeapAllocator * self, GError ** error)
@@ -105,6 +154,9 @@ resolve_locked (GstDmaHeapAllocator * self, GError ** error)
       return FALSE;
     }
   }
+  if ((!self->heap_spec || !self->heap_spec[0]) && self->devices
+      && self->devices[0])
+    return resolve_for_devices_locked (self, usage, error);
   self->heap = dmaheap_heap_for_usage (self->ctx, usage);
   if (!self->heap) {
     int err = errno;
@@ -208,6 +260,11 @@ gst_dmaheap_allocator_set_property (GObject * object, guint prop_id,
       self->usage = g_value_get_enum (value);
       self->heap = NULL;
       break;
+    case PROP_DEVICES:
+      g_free (self->devices);
+      self->devices = g_value_dup_string (value);
+      self->heap = NULL;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -233,6 +290,12 @@ gst_dmaheap_allocator_get_property (GObject * object, guint prop_id,
       g_value_set_string (value,
           self->heap ? dmaheap_heap_name (self->heap) : NULL);
       break;
+    case PROP_DEVICES:
+      g_value_set_string (value, self->devices);
+      break;
+    case PROP_HEAP_REASON:
+      g_value_set_string (value, self->heap ? self->heap_why : NULL);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -247,6 +310,8 @@ gst_dmaheap_allocator_finalize (GObject * object)
 
   dmaheap_ctx_destroy (self->ctx);
   g_free (self->heap_spec);
+  g_free (self->devices);
+  g_free (self->heap_why);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_dmaheap_allocator_parent_class)->finalize (object);
 }
@@ -274,6 +339,18 @@ gst_dmaheap_allocator_class_init (GstDmaHeapAllocatorClass * klass)
           "is given (scanout, camera, codec: contiguous heaps first)",
           GST_TYPE_DMAHEAP_USAGE, DEFAULT_USAGE,
           G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_DEVICES,
+      g_param_spec_string ("devices", "Devices",
+          "Comma-separated devices that use the buffers (/dev/video0, "
+          "/dev/dri/card0, ...): with no heap given, allocate from the "
+          "cheapest heap all of them accept, as libdmaheap learns them; a "
+          "device whose needs are unknown falls back to the usage's heaps",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_HEAP_REASON,
+      g_param_spec_string ("heap-reason", "Heap reason",
+          "Why the heap was chosen for the devices (NULL until resolved, or "
+          "when not chosen for devices)", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_HEAP_NAME,
       g_param_spec_string ("heap-name", "Heap name",
           "The heap allocations come from (NULL until the first allocation "

@@ -16,6 +16,7 @@ struct _GstDmaHeapPool
 
   /* properties, under the object lock */
   gchar *heap;
+  gchar *devices;
   GstDmaHeapUsage usage;
   guint min_buffers, max_buffers;
   guint stride_align;
@@ -45,6 +46,7 @@ enum
   PROP_STRIDE_ALIGN,
   PROP_PER_PLANE_MEMORY,
   PROP_COPIES,
+  PROP_DEVICES,
 };
 
 #define DEFAULT_USAGE GST_DMAHEAP_USAGE_SCANOUT
@@ -65,6 +67,8 @@ gst_dmaheap_pool_start (GstBaseTransform * trans)
   GST_OBJECT_LOCK (self);
   allocator = GST_DMAHEAP_ALLOCATOR (gst_dmaheap_allocator_new (self->heap,
           self->usage));
+  if (self->devices)
+    g_object_set (allocator, "devices", self->devices, NULL);
   self->copies = 0;
   self->warned_copy = FALSE;
 #if GST_CHECK_VERSION (1, 24, 0)
@@ -84,8 +88,15 @@ gst_dmaheap_pool_start (GstBaseTransform * trans)
     gst_object_unref (allocator);
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "using heap '%s'",
-      gst_dmaheap_allocator_get_heap_name (allocator));
+  {
+    gchar *why = NULL;
+
+    g_object_get (allocator, "heap-reason", &why, NULL);
+    GST_INFO_OBJECT (self, "using heap '%s'%s%s",
+        gst_dmaheap_allocator_get_heap_name (allocator), why ? ": " : "",
+        why ? why : "");
+    g_free (why);
+  }
   self->allocator = GST_ALLOCATOR (allocator);
   return TRUE;
 }
@@ -458,6 +469,10 @@ gst_dmaheap_pool_set_property (GObject * object, guint prop_id,
     case PROP_USAGE:
       self->usage = g_value_get_enum (value);
       break;
+    case PROP_DEVICES:
+      g_free (self->devices);
+      self->devices = g_value_dup_string (value);
+      break;
     case PROP_MIN_BUFFERS:
       self->min_buffers = g_value_get_uint (value);
       break;
@@ -491,6 +506,9 @@ gst_dmaheap_pool_get_property (GObject * object, guint prop_id,
     case PROP_USAGE:
       g_value_set_enum (value, self->usage);
       break;
+    case PROP_DEVICES:
+      g_value_set_string (value, self->devices);
+      break;
     case PROP_MIN_BUFFERS:
       g_value_set_uint (value, self->min_buffers);
       break;
@@ -519,6 +537,7 @@ gst_dmaheap_pool_finalize (GObject * object)
   GstDmaHeapPool *self = GST_DMAHEAP_POOL (object);
 
   g_free (self->heap);
+  g_free (self->devices);
   G_OBJECT_CLASS (gst_dmaheap_pool_parent_class)->finalize (object);
 }
 
@@ -547,6 +566,14 @@ gst_dmaheap_pool_class_init (GstDmaHeapPoolClass * klass)
           "Which device uses the buffers, when no heap is given: scanout, "
           "camera and codec try contiguous (CMA) heaps first, gpu and cpu "
           "the system heap", GST_TYPE_DMAHEAP_USAGE, DEFAULT_USAGE, rw));
+  g_object_class_install_property (gobject_class, PROP_DEVICES,
+      g_param_spec_string ("devices", "Devices",
+          "Device-aware mode: the devices that use the buffers, comma "
+          "separated (/dev/video0,/dev/dri/card0); with no heap given, the "
+          "buffers come from the cheapest heap all of them accept (system "
+          "before CMA, CMA only for a device that needs it), as libdmaheap "
+          "learns them; 'usage' is then the fallback for a device whose needs "
+          "are unknown", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_MIN_BUFFERS,
       g_param_spec_uint ("min-buffers", "Minimum buffers",
           "Buffers the pool allocates up front (upstream may ask for more)",

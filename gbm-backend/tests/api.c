@@ -489,6 +489,7 @@ static void check_render_node(void)
 int main(void)
 {
 	static const char *const drivers[] = { "vkms", "vgem" };
+	struct dmaheap_device *accepts;
 	struct dmaheap_ctx *ctx;
 	struct gbm_device *gbm;
 	char path[64] = "";
@@ -500,12 +501,22 @@ int main(void)
 		tap_skip("no vkms or vgem DRM device (modprobe vgem)", "dmaheap GBM backend");
 		return tap_done();
 	}
+	/* The backend allocates for its device: the heap libdmaheap chooses for
+	 * it, with each usage's list as the fallback. */
 	ctx = dmaheap_ctx_create(0);
+	accepts = ctx ? dmaheap_device_get_fd(ctx, drm_fd) : NULL;
 	for (int u = 0; ctx && u < DMAHEAP_USAGE_COUNT; u++) {
-		struct dmaheap_heap *heap = dmaheap_heap_for_usage(ctx, u);
+		char why[512] = "";
+		struct dmaheap_heap *heap = accepts ?
+			dmaheap_heap_for_devices(ctx, &accepts, 1,
+						 DMAHEAP_CPU_READ | DMAHEAP_CPU_WRITE,
+						 (enum dmaheap_usage)u, why, sizeof(why)) :
+			dmaheap_heap_for_usage(ctx, (enum dmaheap_usage)u);
 
 		snprintf(expected_heap[u], DMAHEAP_NAME_MAX, "%s",
 			 heap ? dmaheap_heap_name(heap) : "?");
+		if (u == DMAHEAP_USAGE_SCANOUT)
+			tap_diag("scanout heap %s", accepts ? why : "by usage");
 	}
 	dmaheap_ctx_destroy(ctx);
 	tap_diag("device %s; heaps: scanout '%s', gpu '%s', cpu '%s'", path,

@@ -15,6 +15,8 @@ build=${DMAHEAP_BUILD:-$top/build}
 check_exe=$build/gst-plugin/tests/gst-pipeline-check
 export GST_PLUGIN_PATH=$build/gst-plugin
 export GST_REGISTRY=${XDG_RUNTIME_DIR:-/tmp}/gst-registry.bin
+. "$(dirname "$0")/gst-registry.sh"
+gst_registry_seed "$GST_REGISTRY" plugin
 # the host's root (and its /tmp) is read-only in the guest
 export TMPDIR=${XDG_RUNTIME_DIR:-/tmp}
 frames=30
@@ -53,9 +55,9 @@ pipeline() {
 	if [ "$rc" = 0 ]; then ok "$desc"; else not_ok "$desc (status $rc)"; fi
 }
 
-echo "1..10"
+echo "1..12"
 if [ ! -x "$check_exe" ] || [ ! -f "$build/gst-plugin/libgstdmaheap.so" ]; then
-	for i in $(seq 10); do
+	for i in $(seq 12); do
 		skip "case $i" "the plugin or $check_exe is not built (ninja -C build)"
 	done
 	exit 0
@@ -63,7 +65,7 @@ fi
 
 props=$(gst-inspect-1.0 dmaheappool 2>&1)
 missing=""
-for p in heap usage min-buffers max-buffers stride-align per-plane-memory copies; do
+for p in heap usage devices min-buffers max-buffers stride-align per-plane-memory copies; do
 	grep -q "^  $p  *: ..*" <<<"$props" || missing="$missing $p"
 done
 if [ -z "$missing" ] && grep -q "SINK template" <<<"$props"; then
@@ -125,6 +127,38 @@ pipeline "vivid-001 (dma-contig) refuses system heap buffers with an error, not 
 	"$(why "$no_heap" "$no_cap1")" --expect-error="memory" --timeout=60 -- \
 	v4l2src device=$cap1 io-mode=dmabuf-import num-buffers=$frames ! $raw ! \
 	dmaheappool heap=system ! fakesink
+
+# Device-aware mode: dmaheappool devices=... allocates from the heap
+# libdmaheap chooses for the devices (docs/device-choice.md): scattered
+# memory for vivid-000 (vmalloc) and vkms, CMA for vivid-001 (dma-contig).
+disp=""
+for f in /sys/kernel/debug/dri/[0-9]*/name; do
+	[ "$(cut -d' ' -f1 "$f" 2>/dev/null)" = vkms ] || continue
+	f=${f%/name}
+	[ -e "/dev/dri/card${f##*/}" ] && { disp=/dev/dri/card${f##*/}; break; }
+done
+for_devices=""
+if [ -n "$cap0" ] && [ -n "$disp" ]; then
+	for_devices=$("$build/tools/dmaheap" constraints --json "$cap0" "$disp" 2>/dev/null |
+		python3 -c 'import json, sys
+j = json.load(sys.stdin)
+print(j["heap"] if all(d["contiguous"] is not None for d in j["devices"]) else "unknown")' 2>/dev/null)
+fi
+no_choice=""
+case "$for_devices" in
+"") no_choice="no heap chosen for vivid-000 and vkms" ;;
+unknown) no_choice="whether vivid-000 needs contiguous memory is not known on this kernel (its udmabuf cannot vmap before Linux 6.2)" ;;
+"$cma") no_choice="libdmaheap chose CMA ($cma) for vivid-000 and vkms" ;;
+esac
+pipeline "v4l2src (vivid-000) ! dmaheappool devices=vivid-000,vkms ! kmssink: every buffer from ${for_devices:-the chosen heap}, not CMA" \
+	"$(why "$no_heap" "$no_vkms" "$no_cap0" "$no_choice")" --heap=$for_devices --copies=0 --frames=$frames --attached=vkms -- \
+	v4l2src device=$cap0 io-mode=dmabuf-import num-buffers=$frames ! $raw ! \
+	dmaheappool devices=$cap0,$disp ! kmssink driver-name=vkms sync=false
+
+pipeline "v4l2src (vivid-001, dma-contig) ! dmaheappool devices=vivid-001 ! fakesink: every buffer from $cma" \
+	"$(why "$no_heap" "$no_cap1" "$no_cma")" --heap=$cma --copies=0 --frames=$frames -- \
+	v4l2src device=$cap1 io-mode=dmabuf-import num-buffers=$frames ! $raw ! \
+	dmaheappool devices=$cap1 ! fakesink
 
 no_codec=""
 [ -n "$enc" ] || no_codec="no vicodec stateful-encoder (${DMAHEAP_KERNEL:-this} kernel)"
