@@ -32,6 +32,32 @@ void gbm_fail(const struct dmaheap_gbm_device *dev, int err, const char *fmt, ..
  * and keeps it for as long as the backend is loaded. */
 static const struct gbm_core *loader_core;
 
+/*
+ * Buffers come from the cheapest heap this device accepts (learnt once,
+ * through the device's own fd, by the first bo_create: a device that never
+ * allocates costs no probe), so a display or GPU that takes scattered
+ * memory never gets CMA; a device libdmaheap cannot learn keeps the usage
+ * policy (heap_usage() in bo.c).
+ */
+struct dmaheap_device *device_accepts(struct dmaheap_gbm_device *dev)
+{
+	struct dmaheap_device *accepts;
+	int saved = errno;
+
+	pthread_mutex_lock(&dev->accepts_lock);
+	if (!dev->accepts_learnt) {
+		dev->accepts = dmaheap_device_get_fd(dev->ctx, dev->base.v0.fd);
+		dev->accepts_learnt = true;
+		if (!dev->accepts && dev->debug)
+			gbm_fail(dev, 0, "fd %d: %s: buffers come from the heaps of "
+				 "their usage", dev->base.v0.fd, dmaheap_last_error());
+	}
+	accepts = dev->accepts;
+	pthread_mutex_unlock(&dev->accepts_lock);
+	errno = saved;
+	return accepts;
+}
+
 uint32_t canonical_format(const struct dmaheap_gbm_device *dev, uint32_t format)
 {
 	if (dev->canonicalize)
@@ -115,6 +141,7 @@ static void device_destroy(struct gbm_device *gbm)
 			 dev->num_handles);
 	free(dev->handles);
 	pthread_mutex_destroy(&dev->handles_lock);
+	pthread_mutex_destroy(&dev->accepts_lock);
 	dmaheap_ctx_destroy(dev->ctx);
 	free(dev);
 }
@@ -169,6 +196,11 @@ static struct gbm_device *create_device(int fd, uint32_t abi_version)
 		errno = ENOMEM;
 		goto err_ctx;
 	}
+	if (pthread_mutex_init(&dev->accepts_lock, NULL)) {
+		pthread_mutex_destroy(&dev->handles_lock);
+		errno = ENOMEM;
+		goto err_ctx;
+	}
 	/* A render node or a primary node: handles come from PRIME import. A fd
 	 * that is not DRM (or cannot import) still allocates; handles are 0. */
 	dev->prime_import = !drmGetCap(fd, DRM_CAP_PRIME, &prime) &&
@@ -176,14 +208,6 @@ static struct gbm_device *create_device(int fd, uint32_t abi_version)
 	if (!dev->prime_import && dev->debug)
 		gbm_fail(dev, 0, "fd %d cannot import dma-bufs (no DRM_PRIME_CAP_IMPORT): "
 			 "buffers get no GEM handles", fd);
-	/* Buffers come from the cheapest heap this device accepts (learnt once,
-	 * here, through this fd), so a display or GPU that takes scattered
-	 * memory never gets CMA; a device libdmaheap cannot learn keeps the
-	 * usage policy (heap_usage() in bo.c). */
-	dev->accepts = dmaheap_device_get_fd(dev->ctx, fd);
-	if (!dev->accepts && dev->debug)
-		gbm_fail(dev, 0, "fd %d: %s: buffers come from the heaps of their usage",
-			 fd, dmaheap_last_error());
 	if (loader_core)
 		dev->canonicalize = loader_core->v0.format_canonicalize;
 

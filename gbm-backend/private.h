@@ -38,7 +38,10 @@ struct dmaheap_gbm_device {
 	uint32_t stride_align;
 	bool debug;		/* DMAHEAP_GBM_DEBUG: say why a call failed */
 	bool prime_import;	/* the device fd turns dma-bufs into GEM handles */
-	/* what the device accepts (libdmaheap's probe); NULL: heaps by usage */
+	/* what the device accepts (libdmaheap's probe, run by the first
+	 * bo_create, under accepts_lock); NULL: heaps by usage */
+	pthread_mutex_t accepts_lock;
+	bool accepts_learnt;
 	struct dmaheap_device *accepts;
 	uint32_t (*canonicalize)(uint32_t gbm_format);
 
@@ -83,6 +86,8 @@ __attribute__((format(printf, 3, 4)))
 void gbm_fail(const struct dmaheap_gbm_device *dev, int err, const char *fmt, ...);
 
 /* backend.c: GBM_BO_FORMAT_* -> DRM fourcc, through the loader's helper */
+/* The device's dmaheap_device, learnt on first use; NULL: heaps by usage. */
+struct dmaheap_device *device_accepts(struct dmaheap_gbm_device *dev);
 uint32_t canonical_format(const struct dmaheap_gbm_device *dev, uint32_t format);
 
 /* handles.c */
