@@ -39,10 +39,11 @@ static const struct gbm_core *loader_core;
  * memory never gets CMA; a device libdmaheap cannot learn keeps the usage
  * policy (heap_usage() in bo.c).
  */
-struct dmaheap_device *device_accepts(struct dmaheap_gbm_device *dev)
+struct dmaheap_heap *device_heap(struct dmaheap_gbm_device *dev, enum dmaheap_usage usage)
 {
-	struct dmaheap_device *accepts;
-	int saved = errno;
+	struct dmaheap_heap *heap;
+	char why[512];
+	int err;
 
 	pthread_mutex_lock(&dev->accepts_lock);
 	if (!dev->accepts_learnt) {
@@ -52,10 +53,22 @@ struct dmaheap_device *device_accepts(struct dmaheap_gbm_device *dev)
 			gbm_fail(dev, 0, "fd %d: %s: buffers come from the heaps of "
 				 "their usage", dev->base.v0.fd, dmaheap_last_error());
 	}
-	accepts = dev->accepts;
+	heap = dev->heap_for[usage];
+	if (!heap && dev->accepts) {
+		/* gbm_bo_map lets the CPU read as well as write: cached memory */
+		heap = dmaheap_heap_for_devices(dev->ctx, &dev->accepts, 1,
+						DMAHEAP_CPU_READ | DMAHEAP_CPU_WRITE,
+						usage, why, sizeof(why));
+		if (heap && dev->debug)
+			gbm_fail(dev, 0, "%s buffers: heap %s", dmaheap_usage_name(usage), why);
+		dev->heap_for[usage] = heap;
+	} else if (!heap) {
+		heap = dmaheap_heap_for_usage(dev->ctx, usage);
+	}
+	err = heap ? 0 : errno;
 	pthread_mutex_unlock(&dev->accepts_lock);
-	errno = saved;
-	return accepts;
+	errno = err;
+	return heap;
 }
 
 uint32_t canonical_format(const struct dmaheap_gbm_device *dev, uint32_t format)

@@ -105,7 +105,7 @@ struct gbm_bo *bo_create(struct gbm_device *gbm, uint32_t width, uint32_t height
 	struct dmaheap_gbm_device *dev = device_from_gbm(gbm);
 	const struct dmaheap_format *fmt;
 	struct dmaheap_layout layout;
-	struct dmaheap_device *accepts;
+	struct dmaheap_heap *heap;
 	struct dmaheap_gbm_bo *bo;
 	char name[5];
 	int fd;
@@ -140,21 +140,9 @@ struct gbm_bo *bo_create(struct gbm_device *gbm, uint32_t width, uint32_t height
 		gbm_fail(dev, errno, "bo_create: %s", dmaheap_last_error());
 		return NULL;
 	}
-	accepts = device_accepts(dev);
-	if (accepts) {
-		char why[512];
-
-		/* gbm_bo_map lets the CPU read as well as write: cached memory */
-		fd = dmaheap_alloc_for_devices(dev->ctx, &accepts, 1,
-					       DMAHEAP_CPU_READ | DMAHEAP_CPU_WRITE,
-					       heap_usage(usage), layout.size,
-					       DMAHEAP_FD_FLAGS_DEFAULT, why, sizeof(why));
-		if (fd >= 0 && dev->debug)
-			gbm_fail(dev, 0, "bo_create: %ux%u, heap %s", width, height, why);
-	} else {
-		fd = dmaheap_alloc(dev->ctx, heap_usage(usage), layout.size,
-				   DMAHEAP_FD_FLAGS_DEFAULT);
-	}
+	/* the heap is chosen once per usage, not per buffer */
+	heap = device_heap(dev, heap_usage(usage));
+	fd = heap ? dmaheap_heap_alloc(heap, layout.size, DMAHEAP_FD_FLAGS_DEFAULT) : -1;
 	if (fd < 0) {
 		gbm_fail(dev, errno, "bo_create: %s", dmaheap_last_error());
 		return NULL;

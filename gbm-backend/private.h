@@ -43,6 +43,8 @@ struct dmaheap_gbm_device {
 	pthread_mutex_t accepts_lock;
 	bool accepts_learnt;
 	struct dmaheap_device *accepts;
+	/* the heap chosen for it per usage, once (owned by ctx) */
+	struct dmaheap_heap *heap_for[DMAHEAP_USAGE_COUNT];
 	uint32_t (*canonicalize)(uint32_t gbm_format);
 
 	/* GEM handles are per device fd and per buffer: one entry per handle */
@@ -86,8 +88,10 @@ __attribute__((format(printf, 3, 4)))
 void gbm_fail(const struct dmaheap_gbm_device *dev, int err, const char *fmt, ...);
 
 /* backend.c: GBM_BO_FORMAT_* -> DRM fourcc, through the loader's helper */
-/* The device's dmaheap_device, learnt on first use; NULL: heaps by usage. */
-struct dmaheap_device *device_accepts(struct dmaheap_gbm_device *dev);
+/* The heap for usage's buffers: chosen once for the device (libdmaheap's
+ * device-aware choice), or by usage when the device cannot be learnt. NULL
+ * with errno and libdmaheap's message. */
+struct dmaheap_heap *device_heap(struct dmaheap_gbm_device *dev, enum dmaheap_usage usage);
 uint32_t canonical_format(const struct dmaheap_gbm_device *dev, uint32_t format);
 
 /* handles.c */
