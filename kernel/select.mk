@@ -9,6 +9,8 @@
 #      dmaheap-core     own | registrar | kernel
 #      dmaheap-modules  module names, in load order
 #      dmaheap-system-name  the name of dmaheap's pooled system heap
+#      dmaheap-kernel-mem-accounting  y when the kernel's core exports its
+#                       mem_accounting switch
 #      dmaheap-why      one "dmaheap: ..." line per decision, joined by ";;"
 #      $(dmaheap-print-why) prints those lines
 
@@ -40,6 +42,8 @@ endif
 else ifneq ($(shell awk -F'\t' '$$2 == "dma_heap_add" && $$5 == "DMA_BUF_HEAP" { print $$2 }' $(dmaheap-symvers)),)
 dmaheap-core := kernel
 dmaheap-why := dmaheap: kernel $(dmaheap-release) has its own dma-heap core and exports dma_heap_add: dmaheap_registrar registers dmaheap's heaps through it
+# Its mem_accounting switch (7.0+) then covers dmaheap's heaps too.
+dmaheap-kernel-mem-accounting := $(shell awk -F'\t' '$$2 == "mem_accounting" && $$5 == "DMA_BUF_HEAP" { print "y" }' $(dmaheap-symvers))
 else
 dmaheap-core := registrar
 dmaheap-why := dmaheap: kernel $(dmaheap-release) has its own dma-heap core but does not export dma_heap_add (in DMA_BUF_HEAP): dmaheap_registrar gives dmaheap's heaps nodes of its own in /dev/dma_heap

@@ -72,6 +72,8 @@ int dmaheap_node_add(struct dmaheap *heap, struct class *class);
 void dmaheap_node_remove(struct dmaheap *heap, struct class *class);
 /* Whether heaps registered by this backend can ever be removed. */
 extern const bool dmaheap_nodes_removable;
+/* Whether the kernel's own core asks heaps to charge memory cgroups. */
+bool dmaheap_node_mem_accounting(void);
 
 /* Asks @heap for a buffer; counts failures. @len is not yet aligned. */
 struct dma_buf *dmaheap_allocate(struct dmaheap *heap, unsigned long len,

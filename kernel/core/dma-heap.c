@@ -118,6 +118,30 @@ void dmaheap_stats_buffer_released(struct dmaheap *heap, size_t len)
 }
 EXPORT_SYMBOL_NS_GPL(dmaheap_stats_buffer_released, DMAHEAP_NS(DMAHEAP));
 
+static bool mem_accounting;
+module_param(mem_accounting, bool, 0644);
+MODULE_PARM_DESC(mem_accounting,
+		 "Charge heap buffers to the allocating task's memory cgroup (default: off, or the kernel's own dma_heap.mem_accounting)");
+
+/**
+ * dmaheap_mem_accounting - whether heaps charge their buffers to memory cgroups
+ *
+ * On when this module was loaded with mem_accounting=1, or when the kernel's
+ * own dma-heap core has its mem_accounting switch (mainline, 7.0 and later)
+ * on, so one switch covers every heap of the machine. Off by default, as in
+ * mainline. Heaps then allocate with __GFP_ACCOUNT: the memory counts
+ * against the allocating task's cgroup limit until the buffer is freed.
+ * Unlike the kernel's, this switch may change at any time: each buffer stays
+ * as it was allocated, charged or not, and is uncharged when freed.
+ *
+ * Return: true when heaps should charge their allocations.
+ */
+bool dmaheap_mem_accounting(void)
+{
+	return READ_ONCE(mem_accounting) || dmaheap_node_mem_accounting();
+}
+EXPORT_SYMBOL_NS_GPL(dmaheap_mem_accounting, DMAHEAP_NS(DMAHEAP));
+
 /* The heap's properties, in its sysfs directory: see struct dmaheap_properties. */
 static ssize_t contiguous_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)

@@ -216,6 +216,12 @@ void dmaheap_node_remove(struct dmaheap *heap, struct class *class)
 	xa_erase(&dmaheap_minors, MINOR(heap->devt));
 }
 
+/* No kernel core here, or one without a mem_accounting switch (6.12). */
+bool dmaheap_node_mem_accounting(void)
+{
+	return false;
+}
+
 int dmaheap_nodes_init(void)
 {
 	return alloc_chrdev_region(&dmaheap_devt, 0, NUM_HEAP_MINORS,

@@ -71,6 +71,19 @@ void dmaheap_node_remove(struct dmaheap *heap, struct class *class)
 	/* Never called: dmaheap_remove() refuses first. */
 }
 
+/*
+ * Mainline's core has a mem_accounting switch of its own since 7.0 (Kbuild
+ * defines DMAHEAP_KERNEL_MEM_ACCOUNTING where the kernel exports it).
+ */
+bool dmaheap_node_mem_accounting(void)
+{
+#ifdef DMAHEAP_KERNEL_MEM_ACCOUNTING
+	return READ_ONCE(mem_accounting);
+#else
+	return false;
+#endif
+}
+
 int dmaheap_nodes_init(void)
 {
 	return 0;

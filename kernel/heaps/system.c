@@ -194,17 +194,28 @@ static const struct dma_heap_page_pool_ops system_heap_uncached_ops = {
 #define SYSTEM_HEAP_HAS_UNCACHED false
 #endif
 
-static gfp_t system_heap_gfp(struct system_heap *sh, unsigned int i)
+static gfp_t system_heap_gfp(struct system_heap *sh, unsigned int i,
+			     bool account)
 {
+	gfp_t gfp = order_flags[i];
+
 	/* ZONE_DMA32 and __GFP_HIGHMEM do not go together. */
 	if (sh->dma32)
-		return (order_flags[i] & ~__GFP_HIGHMEM) | __GFP_DMA32;
-	return order_flags[i];
+		gfp = (gfp & ~__GFP_HIGHMEM) | __GFP_DMA32;
+	/*
+	 * Charged to the allocating task's memory cgroup. A charge beyond the
+	 * group's limit fails the allocation rather than calling the group's
+	 * OOM killer: every order is __GFP_RETRY_MAYFAIL or __GFP_NORETRY.
+	 */
+	if (account)
+		gfp |= __GFP_ACCOUNT;
+	return gfp;
 }
 
 static struct page *system_heap_alloc_chunk(struct system_heap *sh,
 					    size_t remaining,
-					    unsigned int max_order)
+					    unsigned int max_order,
+					    bool account)
 {
 	struct page *page;
 	int i;
@@ -215,7 +226,8 @@ static struct page *system_heap_alloc_chunk(struct system_heap *sh,
 		if (orders[i] > max_order)
 			continue;
 		page = dma_heap_page_pool_alloc(sh->pool, orders[i],
-						system_heap_gfp(sh, i));
+						system_heap_gfp(sh, i,
+								account));
 		if (page)
 			return page;
 	}
@@ -262,6 +274,7 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 {
 	struct system_heap *sh = dmaheap_get_drvdata(heap);
 	struct dma_heap_sg_buffer *buffer;
+	bool account = dmaheap_mem_accounting();
 	unsigned int max_order = orders[0];
 	size_t remaining = len;
 	struct scatterlist *sg;
@@ -286,7 +299,8 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 			ret = -EINTR;
 			goto err_free_pages;
 		}
-		page = system_heap_alloc_chunk(sh, remaining, max_order);
+		page = system_heap_alloc_chunk(sh, remaining, max_order,
+					       account);
 		if (!page) {
 			ret = -ENOMEM;
 			goto err_free_pages;

@@ -36,6 +36,7 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -645,6 +646,8 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_destroy, DMAHEAP_NS(DMAHEAP));
  *
  * Takes a clean chunk when the pool is enabled and has one (a hit), else asks
  * the page allocator (a miss). Either way every byte of the chunk is zero.
+ * With __GFP_ACCOUNT in @gfp the chunk is always the page allocator's,
+ * charged to the caller's memory cgroup: pooled chunks are charged to nobody.
  * Must be called from process context.
  *
  * Return: the chunk's first page, or NULL when the page allocator failed.
@@ -656,7 +659,7 @@ struct page *dma_heap_page_pool_alloc(struct dma_heap_page_pool *pool,
 	struct page *page = NULL;
 
 	po = dma_heap_page_pool_find(pool, order);
-	if (po && READ_ONCE(pool->enabled)) {
+	if (po && READ_ONCE(pool->enabled) && !(gfp & __GFP_ACCOUNT)) {
 		spin_lock(&po->lock);
 		page = pool_list_take(po, true);
 		spin_unlock(&po->lock);
@@ -690,7 +693,9 @@ EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_alloc, DMAHEAP_NS(DMAHEAP));
  * @order: its order
  *
  * The chunk enters the pool dirty, to be zeroed in the background, unless the
- * pool is disabled or full: then it goes back to the page allocator. A
+ * pool is disabled or full, or the chunk is charged to a memory cgroup (it
+ * would stay charged to a group that no longer uses it): then it goes back
+ * to the page allocator, which uncharges it. A
  * single page freed while the worker sleeps is zeroed here instead, which is
  * cheaper than waking the worker for it.
  * Must be called from process context.
@@ -703,7 +708,7 @@ void dma_heap_page_pool_free(struct dma_heap_page_pool *pool,
 	bool zeroed = false;
 
 	po = dma_heap_page_pool_find(pool, order);
-	if (!po || !READ_ONCE(pool->enabled))
+	if (!po || !READ_ONCE(pool->enabled) || PageMemcgKmem(page))
 		goto free;
 	if (atomic_long_add_return(nr, &pool->nr_pages) > READ_ONCE(pool->limit))
 		goto unaccount;

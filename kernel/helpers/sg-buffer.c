@@ -6,7 +6,8 @@
  * Each attachment gets its own copy of the buffer's sg_table, because
  * dma_map_sgtable() writes the device addresses into the table it maps.
  * begin/end_cpu_access sync only attachments that are mapped right now.
- * mmap maps each chunk with one remap_pfn_range() call, not page by page.
+ * mmap maps each chunk with one remap_pfn_range() call (two for a chunk
+ * that is the whole mapping), not page by page.
  * An uncached buffer's pages are write-combined wherever they are mapped,
  * and CPU access needs no cache maintenance.
  */
@@ -253,6 +254,24 @@ static int dma_heap_sg_mmap(struct dma_buf *dmabuf,
 			continue;
 		}
 		size = min((npages - skip) << PAGE_SHIFT, vma->vm_end - addr);
+		/*
+		 * One call that covers the whole VMA makes x86 PAT track the
+		 * range as the VMA's (VM_PAT); if a page table cannot be
+		 * allocated midway, kernels before the PAT rework (6.1, 6.12)
+		 * WARN while undoing it (untrack_pfn() finds nothing mapped).
+		 * Two calls track nothing: the pages' own memory type applies.
+		 */
+		if (addr == vma->vm_start && size == vma->vm_end - vma->vm_start &&
+		    size > PAGE_SIZE) {
+			ret = remap_pfn_range(vma, addr,
+					      page_to_pfn(sg_page(sg)) + skip,
+					      PAGE_SIZE, vma->vm_page_prot);
+			if (ret)
+				return ret;
+			addr += PAGE_SIZE;
+			size -= PAGE_SIZE;
+			skip++;
+		}
 		ret = remap_pfn_range(vma, addr, page_to_pfn(sg_page(sg)) + skip,
 				      size, vma->vm_page_prot);
 		if (ret)

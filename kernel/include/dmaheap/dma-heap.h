@@ -89,4 +89,6 @@ struct device *dmaheap_get_dev(struct dmaheap *heap);
 void dmaheap_stats_buffer_created(struct dmaheap *heap, size_t len);
 void dmaheap_stats_buffer_released(struct dmaheap *heap, size_t len);
 
+bool dmaheap_mem_accounting(void);
+
 #endif /* _DMAHEAP_DMA_HEAP_H */
