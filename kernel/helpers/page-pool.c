@@ -406,6 +406,7 @@ static unsigned long dma_heap_page_pool_scan(struct shrinker *shrinker,
 
 	freed = dma_heap_page_pool_release(pool, sc->nr_to_scan);
 	atomic_long_add(freed, &pool->shrunk);
+	dmaheap_account_reclaimed(freed);
 	sc->nr_scanned = freed;
 	return freed ? freed : SHRINK_STOP;
 }

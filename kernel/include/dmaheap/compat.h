@@ -12,7 +12,8 @@
  *         dma_buf_map_attachment() and dma_buf_vmap() want the
  *         reservation lock held; the old behaviour is their _unlocked()
  *   6.4   class_create() lost its owner argument; MAX_ORDER became
- *         inclusive (the largest order, no longer one past it)
+ *         inclusive (the largest order, no longer one past it); pages a
+ *         shrinker frees are counted by mm_account_reclaimed_pages()
  *   6.7   shrinkers are allocated by the core: shrinker_alloc(),
  *         shrinker_register(), shrinker_free(), with private_data
  *   6.8   MAX_ORDER was renamed MAX_PAGE_ORDER
@@ -37,7 +38,9 @@
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/sched.h>
 #include <linux/shrinker.h>
+#include <linux/swap.h>
 #include <linux/slab.h>
 
 /*
@@ -97,6 +100,21 @@ static inline struct class *dmaheap_class_create(const char *name)
 	return class_create(name);
 #else
 	return class_create(THIS_MODULE, name);
+#endif
+}
+
+/*
+ * Tells the reclaim that called a shrinker how many pages it gave back to the
+ * page allocator: without it, reclaim sees no progress and may call the OOM
+ * killer while the shrinker is freeing memory.
+ */
+static inline void dmaheap_account_reclaimed(unsigned long pages)
+{
+#if DMAHEAP_KVER >= 604
+	mm_account_reclaimed_pages(pages);
+#else
+	if (current->reclaim_state)
+		current->reclaim_state->reclaimed_slab += pages;
 #endif
 }
 
