@@ -156,6 +156,7 @@ static void device_destroy(struct gbm_device *gbm)
 	pthread_mutex_destroy(&dev->handles_lock);
 	pthread_mutex_destroy(&dev->accepts_lock);
 	dmaheap_ctx_destroy(dev->ctx);
+	dev->magic = 0;
 	free(dev);
 }
 
@@ -197,6 +198,7 @@ static struct gbm_device *create_device(int fd, uint32_t abi_version)
 		errno = ENOMEM;
 		return NULL;
 	}
+	dev->magic = DMAHEAP_GBM_DEVICE_MAGIC;
 	dev->debug = debug && *debug && strcmp(debug, "0");
 	if (stride_align_from_env(dev))
 		goto err_free;

@@ -29,6 +29,7 @@ struct dmaheap_gbm_bo *bo_new(struct dmaheap_gbm_device *dev, uint32_t width,
 		return NULL;
 	}
 	bo->base.gbm = &dev->base;
+	bo->magic = DMAHEAP_GBM_BO_MAGIC;
 	bo->base.v0.width = width;
 	bo->base.v0.height = height;
 	bo->base.v0.format = fmt->fourcc;
@@ -50,12 +51,29 @@ int bo_take_handles(struct dmaheap_gbm_device *dev, struct dmaheap_gbm_bo *bo)
 	return 0;
 }
 
+struct dmaheap_gbm_bo *bo_own(struct gbm_bo *gbo, const char *call)
+{
+	struct dmaheap_gbm_device *dev = gbo ? device_from_gbm(gbo->gbm) : NULL;
+	struct dmaheap_gbm_bo *bo = bo_from_gbm(gbo);
+
+	if (!dev || dev->magic != DMAHEAP_GBM_DEVICE_MAGIC)
+		dev = NULL;
+	if (dev && bo->magic == DMAHEAP_GBM_BO_MAGIC)
+		return bo;
+	gbm_fail(dev, EINVAL, "%s: %p is not a buffer object of the dmaheap backend "
+		 "(NULL, another backend's, or destroyed)", call, (void *)gbo);
+	return NULL;
+}
+
 void bo_destroy(struct gbm_bo *gbo)
 {
-	struct dmaheap_gbm_bo *bo = bo_from_gbm(gbo);
-	struct dmaheap_gbm_device *dev = device_from_gbm(gbo->gbm);
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_destroy");
+	struct dmaheap_gbm_device *dev;
 	int saved_errno = errno;
 
+	if (!bo)
+		return;
+	dev = device_from_gbm(gbo->gbm);
 	bo_map_release(bo);
 	for (unsigned int i = 0; i < bo->num_fds; i++) {
 		gem_handle_put(dev, bo->handles[i]);
@@ -63,6 +81,7 @@ void bo_destroy(struct gbm_bo *gbo)
 			close(bo->fds[i]);
 	}
 	pthread_mutex_destroy(&bo->map_lock);
+	bo->magic = 0;
 	free(bo);
 	errno = saved_errno;
 }
@@ -173,13 +192,11 @@ err:
 	return NULL;
 }
 
-static bool plane_ok(struct gbm_bo *gbo, int plane)
+static bool plane_ok(struct dmaheap_gbm_bo *bo, int plane)
 {
-	struct dmaheap_gbm_bo *bo = bo_from_gbm(gbo);
-
 	if (plane >= 0 && (unsigned int)plane < bo->num_planes)
 		return true;
-	gbm_fail(device_from_gbm(gbo->gbm), EINVAL, "plane %d: this %s bo has %u plane(s)",
+	gbm_fail(device_from_gbm(bo->base.gbm), EINVAL, "plane %d: this %s bo has %u plane(s)",
 		 plane, bo->format->name, bo->num_planes);
 	return false;
 }
@@ -196,29 +213,31 @@ static int dup_fd(struct dmaheap_gbm_bo *bo, unsigned int index)
 
 int bo_get_fd(struct gbm_bo *gbo)
 {
-	struct dmaheap_gbm_bo *bo = bo_from_gbm(gbo);
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_get_fd");
 
-	return dup_fd(bo, bo->plane_fd[0]);
+	return bo ? dup_fd(bo, bo->plane_fd[0]) : -1;
 }
 
 int bo_get_plane_fd(struct gbm_bo *gbo, int plane)
 {
-	struct dmaheap_gbm_bo *bo = bo_from_gbm(gbo);
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_get_fd_for_plane");
 
-	return plane_ok(gbo, plane) ? dup_fd(bo, bo->plane_fd[plane]) : -1;
+	return bo && plane_ok(bo, plane) ? dup_fd(bo, bo->plane_fd[plane]) : -1;
 }
 
 int bo_get_planes(struct gbm_bo *gbo)
 {
-	return (int)bo_from_gbm(gbo)->num_planes;
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_get_plane_count");
+
+	return bo ? (int)bo->num_planes : -1;
 }
 
 union gbm_bo_handle bo_get_handle(struct gbm_bo *gbo, int plane)
 {
-	struct dmaheap_gbm_bo *bo = bo_from_gbm(gbo);
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_get_handle_for_plane");
 	union gbm_bo_handle h = { .s64 = -1 };
 
-	if (plane_ok(gbo, plane)) {
+	if (bo && plane_ok(bo, plane)) {
 		h.u64 = 0;
 		h.u32 = bo->handles[bo->plane_fd[plane]];
 	}
@@ -227,15 +246,21 @@ union gbm_bo_handle bo_get_handle(struct gbm_bo *gbo, int plane)
 
 uint32_t bo_get_stride(struct gbm_bo *gbo, int plane)
 {
-	return plane_ok(gbo, plane) ? bo_from_gbm(gbo)->stride[plane] : 0;
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_get_stride_for_plane");
+
+	return bo && plane_ok(bo, plane) ? bo->stride[plane] : 0;
 }
 
 uint32_t bo_get_offset(struct gbm_bo *gbo, int plane)
 {
-	return plane_ok(gbo, plane) ? bo_from_gbm(gbo)->offset[plane] : 0;
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_get_offset");
+
+	return bo && plane_ok(bo, plane) ? bo->offset[plane] : 0;
 }
 
 uint64_t bo_get_modifier(struct gbm_bo *gbo)
 {
-	return bo_from_gbm(gbo)->modifier;
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_get_modifier");
+
+	return bo ? bo->modifier : DRM_FORMAT_MOD_INVALID;
 }

@@ -60,12 +60,15 @@ static void *bo_mapping(struct dmaheap_gbm_bo *bo, bool need_write)
 void *bo_map(struct gbm_bo *gbo, uint32_t x, uint32_t y, uint32_t width,
 	     uint32_t height, uint32_t flags, uint32_t *stride, void **map_data)
 {
-	struct dmaheap_gbm_bo *bo = bo_from_gbm(gbo);
-	struct dmaheap_gbm_device *dev = device_from_gbm(gbo->gbm);
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_map");
+	struct dmaheap_gbm_device *dev;
 	enum dmaheap_access access = 0;
 	struct map_token *token;
 	uint8_t *map;
 
+	if (!bo)
+		return NULL;
+	dev = device_from_gbm(gbo->gbm);
 	if (flags & GBM_BO_TRANSFER_READ)
 		access |= DMAHEAP_ACCESS_READ;
 	if (flags & GBM_BO_TRANSFER_WRITE)
@@ -104,10 +107,10 @@ err:
 
 void bo_unmap(struct gbm_bo *gbo, void *map_data)
 {
-	struct dmaheap_gbm_bo *bo = bo_from_gbm(gbo);
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_unmap");
 	struct map_token *token = map_data;
 
-	if (!token)
+	if (!token || !bo)
 		return;
 	if (dmaheap_cpu_end(bo->fds[0], token->access))
 		gbm_fail(device_from_gbm(gbo->gbm), errno,
@@ -118,11 +121,14 @@ void bo_unmap(struct gbm_bo *gbo, void *map_data)
 /* Copies count bytes to the start of plane 0 (cursor images, mostly). */
 int bo_write(struct gbm_bo *gbo, const void *buf, size_t count)
 {
-	struct dmaheap_gbm_bo *bo = bo_from_gbm(gbo);
-	struct dmaheap_gbm_device *dev = device_from_gbm(gbo->gbm);
+	struct dmaheap_gbm_bo *bo = bo_own(gbo, "gbm_bo_write");
+	struct dmaheap_gbm_device *dev;
 	uint8_t *map;
 	int ret = 0;
 
+	if (!bo)
+		return -1;
+	dev = device_from_gbm(gbo->gbm);
 	if (!buf || count > bo->sizes[0] - bo->offset[0]) {
 		gbm_fail(dev, EINVAL, "bo_write: %zu bytes into a %llu-byte buffer from "
 			 "offset %u", count, (unsigned long long)bo->sizes[0], bo->offset[0]);

@@ -32,8 +32,13 @@ struct gem_handle_ref {
 	unsigned int refs;
 };
 
+/* Set in every device and bo this backend made, cleared when it goes. */
+#define DMAHEAP_GBM_DEVICE_MAGIC 0x64686764u
+#define DMAHEAP_GBM_BO_MAGIC 0x64686762u
+
 struct dmaheap_gbm_device {
 	struct gbm_device base;
+	uint32_t magic;
 	struct dmaheap_ctx *ctx;
 	uint32_t stride_align;
 	bool debug;		/* DMAHEAP_GBM_DEBUG: say why a call failed */
@@ -55,6 +60,7 @@ struct dmaheap_gbm_device {
 
 struct dmaheap_gbm_bo {
 	struct gbm_bo base;
+	uint32_t magic;
 	const struct dmaheap_format *format;
 	unsigned int num_planes;
 	uint64_t modifier;
@@ -84,6 +90,13 @@ static inline struct dmaheap_gbm_bo *bo_from_gbm(struct gbm_bo *bo)
 }
 
 /* Sets errno to err and, with DMAHEAP_GBM_DEBUG set, prints why. */
+/*
+ * @gbo as this backend's bo, or NULL (errno EINVAL, and a DMAHEAP_GBM_DEBUG
+ * line naming @call) when it is not one: NULL, another backend's, or one
+ * already destroyed whose memory was not reused yet.
+ */
+struct dmaheap_gbm_bo *bo_own(struct gbm_bo *gbo, const char *call);
+
 __attribute__((format(printf, 3, 4)))
 void gbm_fail(const struct dmaheap_gbm_device *dev, int err, const char *fmt, ...);
 

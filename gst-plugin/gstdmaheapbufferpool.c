@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <dmaheap/dmaheap.h>
 
 #define GST_CAT_DEFAULT gst_dmaheap_debug
@@ -22,8 +24,10 @@ struct _GstDmaHeapBufferPool
   GstVideoInfo info;            /* offsets/strides/size as in the meta */
   GstVideoAlignment align;
   struct dmaheap_layout layout; /* of the padded frame */
+  gsize buffer_size;            /* >= layout.size (one dma-buf) */
   gboolean per_plane;
   GstClockTime fence_timeout;   /* 0: do not wait */
+  int flush_fd;                 /* eventfd, readable while flushing; -1 */
   GWeakRef owner;               /* element that reports allocation errors */
 };
 
@@ -132,6 +136,7 @@ gst_dmaheap_buffer_pool_set_config (GstBufferPool * pool,
   GError *error = NULL;
   guint32 fourcc;
   gint width, height;
+  gboolean changed;
 
   if (!gst_buffer_pool_config_get_params (config, &caps, &size, &min, &max)
       || !caps) {
@@ -177,10 +182,23 @@ gst_dmaheap_buffer_pool_set_config (GstBufferPool * pool,
   self->fence_timeout =
       gst_dmaheap_buffer_pool_config_get_fence_timeout (config);
 
-  width = GST_VIDEO_INFO_WIDTH (&info) + self->align.padding_left +
-      self->align.padding_right;
-  height = GST_VIDEO_INFO_FIELD_HEIGHT (&info) + self->align.padding_top +
-      self->align.padding_bottom;
+  /* The paddings come from the caller: add them without overflow. */
+  {
+    guint64 w = (guint64) GST_VIDEO_INFO_WIDTH (&info) +
+        self->align.padding_left + self->align.padding_right;
+    guint64 h = (guint64) GST_VIDEO_INFO_FIELD_HEIGHT (&info) +
+        self->align.padding_top + self->align.padding_bottom;
+
+    if (w > G_MAXINT || h > G_MAXINT) {
+      GST_WARNING_OBJECT (pool, "%dx%d with padding %u+%u, %u+%u is too "
+          "large", GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
+          self->align.padding_left, self->align.padding_right,
+          self->align.padding_top, self->align.padding_bottom);
+      return FALSE;
+    }
+    width = (gint) w;
+    height = (gint) h;
+  }
   if (dmaheap_layout_compute (fourcc, width, height, stride_align, 0,
           &self->layout) < 0) {
     GST_WARNING_OBJECT (pool, "no layout for %s %dx%d: %s",
@@ -203,13 +221,32 @@ gst_dmaheap_buffer_pool_set_config (GstBufferPool * pool,
       self->layout.size, self->layout.stride[0],
       self->per_plane ? "one dma-buf per plane" : "one dma-buf", min, max);
 
-  /* The buffer size is the layout's, whatever was asked: a smaller size
-   * could not hold the frame, a bigger one would never be used. */
-  gst_buffer_pool_config_set_params (config, caps, self->layout.size, min,
+  if (self->layout.size > G_MAXUINT) {
+    GST_WARNING_OBJECT (pool, "a %" G_GUINT64_FORMAT "-byte frame is more "
+        "than a buffer pool's size can say", self->layout.size);
+    return FALSE;
+  }
+
+  /* The buffer size is at least the layout's: a smaller size could not
+   * hold the frame (with one dma-buf per plane, exactly the layout's). As
+   * GstBufferPool's protocol says, a configuration that had to change is
+   * stored changed and refused: the caller reads it back, checks it
+   * (gst_buffer_pool_config_validate_params) and sets it again. */
+  self->buffer_size = self->per_plane ? self->layout.size :
+      MAX (size, self->layout.size);
+  changed = size != self->buffer_size ||
+      (allocator != NULL && allocator != self->allocator);
+  gst_buffer_pool_config_set_params (config, caps, self->buffer_size, min,
       max);
   gst_buffer_pool_config_set_allocator (config, self->allocator, NULL);
-  return GST_BUFFER_POOL_CLASS (gst_dmaheap_buffer_pool_parent_class)->
-      set_config (pool, config);
+  if (changed)
+    GST_DEBUG_OBJECT (pool, "configuration changed (size %u -> %"
+        G_GSIZE_FORMAT ", allocator %" GST_PTR_FORMAT ")", size,
+        self->buffer_size, self->allocator);
+  if (!GST_BUFFER_POOL_CLASS (gst_dmaheap_buffer_pool_parent_class)->
+      set_config (pool, config))
+    return FALSE;
+  return !changed;
 }
 
 static GstMemory *
@@ -259,7 +296,7 @@ gst_dmaheap_buffer_pool_alloc_buffer (GstBufferPool * pool,
       gst_buffer_append_memory (buf, mem);
     }
   } else {
-    GstMemory *mem = alloc_memory (self, self->layout.size);
+    GstMemory *mem = alloc_memory (self, self->buffer_size);
 
     if (!mem)
       goto failed;
@@ -284,33 +321,67 @@ failed:
   return GST_FLOW_ERROR;
 }
 
+typedef enum
+{
+  WAIT_IDLE,
+  WAIT_TIMEOUT,
+  WAIT_FLUSHING,
+} WaitResult;
+
 /* Waits until no device still reads or writes fd: poll() on a dma-buf for
  * POLLOUT waits for all its implicit fences (the reservation object's
- * readers and writers). Returns FALSE when the deadline (monotonic time)
- * passed first. */
-static gboolean
-wait_dmabuf_idle (int fd, gint64 deadline)
+ * readers and writers). Ends early when the pool starts flushing (a flushing
+ * seek, or a state change deactivating it): flush_fd becomes readable. */
+static WaitResult
+wait_dmabuf_idle (int fd, int flush_fd, gint64 deadline)
 {
-  struct pollfd pfd = {.fd = fd,.events = POLLOUT };
+  struct pollfd pfd[2] = {
+    {.fd = fd,.events = POLLOUT},
+    {.fd = flush_fd,.events = POLLIN},
+  };
 
   for (;;) {
     gint64 left_ms = (deadline - g_get_monotonic_time () + 999) / 1000;
     int ret;
 
-    ret = poll (&pfd, 1, (int) CLAMP (left_ms, 0, G_MAXINT));
+    ret = poll (pfd, flush_fd >= 0 ? 2 : 1, (int) CLAMP (left_ms, 0, G_MAXINT));
+    if (ret > 0 && (pfd[1].revents & POLLIN))
+      return WAIT_FLUSHING;
     if (ret > 0)
-      return TRUE;
+      return WAIT_IDLE;
     if (ret == 0)
-      return FALSE;
+      return WAIT_TIMEOUT;
     if (errno != EINTR)
-      return TRUE;              /* not pollable: nothing to wait for */
+      return WAIT_IDLE;         /* not pollable: nothing to wait for */
   }
+}
+
+static void
+gst_dmaheap_buffer_pool_flush_start (GstBufferPool * pool)
+{
+  GstDmaHeapBufferPool *self = GST_DMAHEAP_BUFFER_POOL (pool);
+
+  if (self->flush_fd >= 0 && eventfd_write (self->flush_fd, 1) < 0)
+    GST_WARNING_OBJECT (self, "cannot wake fence waits: %s",
+        g_strerror (errno));
+}
+
+static void
+gst_dmaheap_buffer_pool_flush_stop (GstBufferPool * pool)
+{
+  GstDmaHeapBufferPool *self = GST_DMAHEAP_BUFFER_POOL (pool);
+  eventfd_t value;
+
+  /* Non-blocking: EAGAIN when no flush_start came, which is fine. */
+  if (self->flush_fd >= 0)
+    (void) eventfd_read (self->flush_fd, &value);
 }
 
 /* A buffer comes back to the pool when the last GstBuffer reference goes,
  * which for a device may be before it is done with the memory (a display
  * still scanning out, an encoder still reading, work queued behind a
- * fence). Before handing it out for writing again, wait for its fences. */
+ * fence). Before handing it out for writing again, wait for its fences, but
+ * never past the fence timeout or a flush. */
 static GstFlowReturn
 gst_dmaheap_buffer_pool_acquire_buffer (GstBufferPool * pool,
     GstBuffer ** buffer, GstBufferPoolAcquireParams * params)
@@ -328,8 +399,19 @@ gst_dmaheap_buffer_pool_acquire_buffer (GstBufferPool * pool,
   for (guint i = 0; i < gst_buffer_n_memory (*buffer); i++) {
     GstMemory *mem = gst_buffer_peek_memory (*buffer, i);
     int fd = gst_is_dmabuf_memory (mem) ? gst_dmabuf_memory_get_fd (mem) : -1;
+    WaitResult wait = fd >= 0 ? wait_dmabuf_idle (fd, self->flush_fd,
+        deadline) : WAIT_IDLE;
 
-    if (fd >= 0 && !wait_dmabuf_idle (fd, deadline)) {
+    if (wait == WAIT_FLUSHING) {
+      GST_DEBUG_OBJECT (self, "flushing while buffer %p waited for its "
+          "fences", *buffer);
+      /* Back into the queue; gst_buffer_pool_acquire_buffer() accounts. */
+      GST_BUFFER_POOL_CLASS (gst_dmaheap_buffer_pool_parent_class)->
+          release_buffer (pool, *buffer);
+      *buffer = NULL;
+      return GST_FLOW_FLUSHING;
+    }
+    if (wait == WAIT_TIMEOUT) {
       GST_WARNING_OBJECT (self, "buffer %p: dma-buf fd %d still busy (a "
           "device is reading or writing it) after %" GST_TIME_FORMAT "; "
           "handing it out anyway, the frame may tear", *buffer, fd,
@@ -357,6 +439,8 @@ gst_dmaheap_buffer_pool_finalize (GObject * object)
   GstDmaHeapBufferPool *self = GST_DMAHEAP_BUFFER_POOL (object);
 
   gst_clear_object (&self->allocator);
+  if (self->flush_fd >= 0)
+    close (self->flush_fd);
   g_weak_ref_clear (&self->owner);
   G_OBJECT_CLASS (gst_dmaheap_buffer_pool_parent_class)->finalize (object);
 }
@@ -372,6 +456,8 @@ gst_dmaheap_buffer_pool_class_init (GstDmaHeapBufferPoolClass * klass)
   pool_class->set_config = gst_dmaheap_buffer_pool_set_config;
   pool_class->alloc_buffer = gst_dmaheap_buffer_pool_alloc_buffer;
   pool_class->acquire_buffer = gst_dmaheap_buffer_pool_acquire_buffer;
+  pool_class->flush_start = gst_dmaheap_buffer_pool_flush_start;
+  pool_class->flush_stop = gst_dmaheap_buffer_pool_flush_stop;
 }
 
 static void
@@ -379,6 +465,11 @@ gst_dmaheap_buffer_pool_init (GstDmaHeapBufferPool * self)
 {
   gst_video_alignment_reset (&self->align);
   self->fence_timeout = DEFAULT_FENCE_TIMEOUT;
+  /* Without it a flush cannot cut a fence wait short; waits still end at
+   * the fence timeout. */
+  self->flush_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (self->flush_fd < 0)
+    GST_WARNING_OBJECT (self, "eventfd: %s", g_strerror (errno));
   g_weak_ref_init (&self->owner, NULL);
 }
 

@@ -189,13 +189,15 @@ make_pool (GstDmaHeapPool * self, GstCaps * caps, GstVideoInfo * info)
 {
   GstBufferPool *pool = gst_dmaheap_buffer_pool_new (self->allocator);
   GstStructure *config = gst_buffer_pool_get_config (pool);
+  guint min, max;
 
   gst_dmaheap_buffer_pool_set_owner (GST_DMAHEAP_BUFFER_POOL (pool),
       GST_ELEMENT (self));
 
   GST_OBJECT_LOCK (self);
-  gst_buffer_pool_config_set_params (config, caps, info->size,
-      self->min_buffers, self->max_buffers);
+  min = self->min_buffers;
+  max = self->max_buffers;
+  gst_buffer_pool_config_set_params (config, caps, info->size, min, max);
   gst_dmaheap_buffer_pool_config_set_stride_align (config, self->stride_align);
   if (self->per_plane)
     gst_buffer_pool_config_add_option (config,
@@ -203,9 +205,16 @@ make_pool (GstDmaHeapPool * self, GstCaps * caps, GstVideoInfo * info)
   GST_OBJECT_UNLOCK (self);
   gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
 
+  /* The pool fits the size to its layout and says so by refusing once:
+   * check what it changed and set that. */
   if (!gst_buffer_pool_set_config (pool, config)) {
-    gst_object_unref (pool);
-    return NULL;
+    config = gst_buffer_pool_get_config (pool);
+    if (!gst_buffer_pool_config_validate_params (config, caps, info->size,
+            min, max) ||
+        !gst_buffer_pool_set_config (pool, config)) {
+      gst_object_unref (pool);
+      return NULL;
+    }
   }
   return pool;
 }

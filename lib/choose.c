@@ -20,12 +20,11 @@
 
 #define CPU_ALL (DMAHEAP_CPU_READ | DMAHEAP_CPU_WRITE)
 
-/* The last byte of RAM, from the zones in /proc/zoneinfo; 0 when unknown. */
-static uint64_t memory_top(void)
+/* The last byte of RAM, from /proc/zoneinfo's TEXT (modified); 0 when unknown. */
+uint64_t zoneinfo_memory_top(char *text, uint64_t page)
 {
-	char *text = file_read_text("/proc/zoneinfo", NULL), *line, *rest;
 	uint64_t spanned = 0, start, top = 0;
-	long page = sysconf(_SC_PAGESIZE);
+	char *line, *rest;
 
 	for (rest = text; text && (line = strsep(&rest, "\n")) != NULL;) {
 		line = str_trim(line);
@@ -34,9 +33,18 @@ static uint64_t memory_top(void)
 		else if (sscanf(line, "spanned %" SCNu64, &spanned) == 1)
 			continue;
 		else if (sscanf(line, "start_pfn: %" SCNu64, &start) == 1 && spanned &&
-			 (start + spanned) * (uint64_t)page - 1 > top)
-			top = (start + spanned) * (uint64_t)page - 1;
+			 start <= UINT64_MAX / page - spanned &&
+			 (start + spanned) * page - 1 > top)
+			top = (start + spanned) * page - 1;
 	}
+	return top;
+}
+
+static uint64_t memory_top(void)
+{
+	char *text = file_read_text("/proc/zoneinfo", NULL);
+	uint64_t top = zoneinfo_memory_top(text, (uint64_t)sysconf(_SC_PAGESIZE));
+
 	free(text);
 	return top;
 }

@@ -14,8 +14,8 @@
 
 #include "private.h"
 
-/* Fills desc from fdinfo text; false when it is not a dma-buf's. */
-static bool parse_fdinfo(char *text, struct dmaheap_buf_desc *desc)
+/* Fills desc from fdinfo text (modified); false when it is not a dma-buf's. */
+bool fdinfo_parse(char *text, struct dmaheap_buf_desc *desc)
 {
 	bool has_exporter = false, has_size = false;
 	char *line, *rest;
@@ -78,7 +78,7 @@ static int describe(pid_t pid, int fd, struct dmaheap_buf_desc *desc)
 					 "user or as root)", path, strerror(err));
 		return error_set(err, "cannot read %s: %s", path, strerror(err));
 	}
-	if (!parse_fdinfo(text, desc)) {
+	if (!fdinfo_parse(text, desc)) {
 		free(text);
 		proc_fd_path(path, sizeof(path), pid, "fd", fd);
 		if (readlink(path, target, sizeof(target) - 1) < 0)

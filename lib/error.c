@@ -13,6 +13,7 @@ const char *dmaheap_last_error(void)
 	return last_error;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void error_vset(int errnum, const char *fmt, va_list ap)
 {
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);

@@ -52,6 +52,9 @@ void policy_init_defaults(struct policy *policy);
 /* Applies spec (see dmaheap_ctx_set_policy) to policy, all or nothing.
  * origin names the source in messages, e.g. "DMAHEAP_HEAPS". */
 int policy_apply(struct policy *policy, const char *spec, const char *origin);
+/* Parsers of what the kernel publishes (exposed for the fuzzer). */
+bool fdinfo_parse(char *text, struct dmaheap_buf_desc *desc);
+uint64_t zoneinfo_memory_top(char *text, uint64_t page);
 /* A heap name is a single path component: 1..63 bytes, no '/', not . or .. */
 bool heap_name_valid(const char *name);
 

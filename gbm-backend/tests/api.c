@@ -400,6 +400,27 @@ static void check_bad_input(struct gbm_device *gbm)
 	if (fd >= 0)
 		close(fd);
 	close(memfd);
+
+	/* Something that is not one of its bos, handed to the backend through
+	 * the loader (which dispatches on the object's first word, its device):
+	 * refused, never used or freed. */
+	void **fake = calloc(512, sizeof(void *));
+
+	if (fake) {
+		fake[0] = gbm;
+		errno = 0;
+		tap_ok(gbm_bo_get_fd((struct gbm_bo *)fake) == -1 && errno == EINVAL,
+		       "a bo the backend did not make is refused: gbm_bo_get_fd fails with EINVAL");
+		errno = 0;
+		tap_ok(gbm_bo_get_modifier((struct gbm_bo *)fake) == DRM_FORMAT_MOD_INVALID &&
+		       errno == EINVAL && !gbm_bo_map((struct gbm_bo *)fake, 0, 0, 1, 1,
+						      GBM_BO_TRANSFER_READ, &(uint32_t){ 0 },
+						      &(void *){ NULL }),
+		       "... and so are gbm_bo_get_modifier and gbm_bo_map on it");
+		gbm_bo_destroy((struct gbm_bo *)fake);
+		tap_ok(fake[0] == gbm, "... and gbm_bo_destroy leaves it alone");
+		free(fake);
+	}
 }
 
 /* A second device created under env settings; returns its backend name. */

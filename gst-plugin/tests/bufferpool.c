@@ -4,7 +4,10 @@
  * frame or per plane, stride alignment, GstVideoAlignment padding, buffers
  * recycled with their memories, formats it cannot lay out refused, and a
  * recycled buffer handed out only once its dma-buf's fences signalled (or
- * after the timeout), with a sw_sync fence imported into the dma-buf.
+ * after the timeout, or at once when the pool starts flushing), with a
+ * sw_sync fence imported into the dma-buf. GstBufferPool's protocol: a
+ * configuration the pool had to change is refused once, stored changed;
+ * paddings that overflow are refused.
  * Built against GStreamer >= 1.24: configured from linear DMA_DRM caps, and
  * refusing a modifier.
  */
@@ -14,7 +17,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
 
@@ -46,12 +51,19 @@ make_pool_full (const gchar * caps_str, guint stride_align,
   }
   if (GST_CLOCK_TIME_IS_VALID (fence_timeout))
     gst_dmaheap_buffer_pool_config_set_fence_timeout (config, fence_timeout);
-  gst_caps_unref (caps);
   gst_object_unref (alloc);
+  /* GstBufferPool's protocol: a configuration the pool had to change (here
+   * the size, 0, becomes the layout's) is refused once, stored changed. */
   if (!gst_buffer_pool_set_config (pool, config)) {
-    gst_object_unref (pool);
-    return NULL;
+    config = gst_buffer_pool_get_config (pool);
+    if (!gst_buffer_pool_config_validate_params (config, caps, 0, min, max)
+        || !gst_buffer_pool_set_config (pool, config)) {
+      gst_caps_unref (caps);
+      gst_object_unref (pool);
+      return NULL;
+    }
   }
+  gst_caps_unref (caps);
   fail_unless (gst_buffer_pool_set_active (pool, TRUE));
   return pool;
 }
@@ -384,6 +396,160 @@ GST_START_TEST (test_acquire_waits_for_fences)
 }
 GST_END_TEST;
 
+/* The thread waiting in acquire, and what acquire returned. */
+static gint waiter_tid;
+static GstFlowReturn waiter_ret;
+
+static gpointer
+acquire_thread (gpointer data)
+{
+  GstBuffer *buf = NULL;
+
+  g_atomic_int_set (&waiter_tid, (gint) syscall (SYS_gettid));
+  waiter_ret = gst_buffer_pool_acquire_buffer (GST_BUFFER_POOL (data), &buf,
+      NULL);
+  if (buf)
+    gst_buffer_unref (buf);
+  return NULL;
+}
+
+/* Whether thread tid is blocked in poll() or ppoll() (x86-64 numbers), as
+ * the kernel says in /proc: no guessing with sleeps. */
+static gboolean
+blocked_in_poll (gint tid)
+{
+  gchar *path = g_strdup_printf ("/proc/self/task/%d/syscall", tid);
+  gchar *text = NULL;
+  gboolean in_poll = FALSE;
+
+  if (g_file_get_contents (path, &text, NULL, NULL)) {
+    long nr = strtol (text, NULL, 10);
+
+    in_poll = nr == SYS_poll || nr == SYS_ppoll;
+  }
+  g_free (text);
+  g_free (path);
+  return in_poll;
+}
+
+/* A fence that never signals, a 60 s timeout, and a flushing seek (or the
+ * pool's deactivation in a state change): the waiting acquire returns
+ * GST_FLOW_FLUSHING at once, the buffer stays the pool's. */
+static void
+check_flush_ends_wait (gboolean deactivate)
+{
+  GstBufferPool *pool = make_pool_full ("video/x-raw,format=BGRx,width=64,"
+      "height=64,framerate=30/1", 0, FALSE, NULL, 1, 1, 60 * GST_SECOND);
+  GstBuffer *buf;
+  GThread *thread;
+  int timeline;
+
+  fail_unless (pool != NULL);
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  timeline = busy_dmabuf (gst_dmabuf_memory_get_fd (gst_buffer_peek_memory
+          (buf, 0)));
+  if (timeline < 0) {
+    GST_INFO ("no sw_sync: no fence to wait for");
+    gst_buffer_unref (buf);
+    free_pool (pool);
+    return;
+  }
+  gst_buffer_unref (buf);
+  g_atomic_int_set (&waiter_tid, 0);
+  waiter_ret = GST_FLOW_OK;
+  thread = g_thread_new ("acquire", acquire_thread, pool);
+  while (!g_atomic_int_get (&waiter_tid) ||
+      !blocked_in_poll (g_atomic_int_get (&waiter_tid)))
+    g_usleep (1000);
+  if (deactivate)
+    fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  else
+    gst_buffer_pool_set_flushing (pool, TRUE);
+  g_thread_join (thread);
+  fail_unless_equals_int (waiter_ret, GST_FLOW_FLUSHING);
+
+  /* The buffer was not lost: once the fence signals it comes back. */
+  signal_timeline (timeline);
+  close (timeline);
+  if (deactivate) {
+    fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  } else {
+    gst_buffer_pool_set_flushing (pool, FALSE);
+  }
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  fail_unless (dmabuf_idle (buf));
+  gst_buffer_unref (buf);
+  free_pool (pool);
+}
+
+GST_START_TEST (test_flush_ends_fence_wait)
+{
+  check_flush_ends_wait (FALSE);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_deactivation_ends_fence_wait)
+{
+  check_flush_ends_wait (TRUE);
+}
+GST_END_TEST;
+
+/* set_config returns FALSE when it changed the configuration, and the
+ * changed one, set again, is accepted; a bigger size is kept. */
+GST_START_TEST (test_set_config_protocol)
+{
+  GstBufferPool *pool = gst_dmaheap_buffer_pool_new (NULL);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=BGRx,width=64,"
+      "height=64,framerate=30/1");
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  guint size = 0, min, max;
+  GstBuffer *buf;
+
+  gst_buffer_pool_config_set_params (config, caps, 100, 2, 0);
+  fail_if (gst_buffer_pool_set_config (pool, config),
+      "a 100-byte size for a 64x64 BGRx frame was accepted unchanged");
+  config = gst_buffer_pool_get_config (pool);
+  fail_unless (gst_buffer_pool_config_get_params (config, NULL, &size, &min,
+          &max));
+  fail_unless (size >= 64 * 64 * 4 && min == 2 && max == 0, "size %u", size);
+  fail_unless (gst_buffer_pool_config_validate_params (config, caps, 100, 2,
+          0));
+  fail_unless (gst_buffer_pool_set_config (pool, config),
+      "the pool's own changed configuration was refused");
+
+  /* More than the layout needs: kept, and the buffers have it. */
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, size + 8192, 2, 0);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) ==
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_buffer_get_size (buf), size + 8192);
+  gst_buffer_unref (buf);
+  gst_caps_unref (caps);
+  free_pool (pool);
+}
+GST_END_TEST;
+
+/* Paddings near G_MAXUINT: refused, not wrapped into a small frame. */
+GST_START_TEST (test_padding_overflow_refused)
+{
+  GstVideoAlignment align;
+
+  gst_video_alignment_reset (&align);
+  align.padding_right = G_MAXUINT - 10;
+  fail_unless (make_pool ("video/x-raw,format=NV12,width=64,height=64,"
+          "framerate=30/1", 0, FALSE, &align, 1, 0) == NULL);
+  gst_video_alignment_reset (&align);
+  align.padding_top = G_MAXUINT / 2;
+  align.padding_bottom = G_MAXUINT / 2 + 100;
+  fail_unless (make_pool ("video/x-raw,format=NV12,width=64,height=64,"
+          "framerate=30/1", 0, FALSE, &align, 1, 0) == NULL);
+}
+GST_END_TEST;
+
 #if GST_CHECK_VERSION (1, 24, 0)
 #define DRM_CAPS(drm_format) "video/x-raw(memory:DMABuf),format=DMA_DRM," \
     "drm-format=" drm_format ",width=322,height=242,framerate=30/1"
@@ -468,6 +634,10 @@ dmaheap_bufferpool_suite (void)
   tcase_add_test (tc, test_refuses_unknown_format);
   tcase_add_test (tc, test_fence_timeout_bounds_the_wait);
   tcase_add_test (tc, test_acquire_waits_for_fences);
+  tcase_add_test (tc, test_flush_ends_fence_wait);
+  tcase_add_test (tc, test_deactivation_ends_fence_wait);
+  tcase_add_test (tc, test_set_config_protocol);
+  tcase_add_test (tc, test_padding_overflow_refused);
 #if GST_CHECK_VERSION (1, 24, 0)
   tcase_add_test (tc, test_dma_drm_caps);
   tcase_add_test (tc, test_dma_drm_refuses_modifier);
