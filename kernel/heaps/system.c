@@ -44,7 +44,15 @@
 #include "../include/dmaheap/page-pool.h"
 #include "../include/dmaheap/sg-buffer.h"
 
-#define LOW_ORDER_GFP (GFP_HIGHUSER | __GFP_ZERO | __GFP_RETRY_MAYFAIL)
+/*
+ * The last resort, single pages: reclaim as hard as it helps, then fail with
+ * ENOMEM rather than call the OOM killer, and without a warning: any
+ * process that may open the heap could otherwise fill the kernel log with
+ * allocation-failure dumps (each a stack trace and a memory report, which a
+ * slow serial console takes seconds to print).
+ */
+#define LOW_ORDER_GFP (GFP_HIGHUSER | __GFP_ZERO | __GFP_RETRY_MAYFAIL | \
+		       __GFP_NOWARN)
 #define HIGH_ORDER_GFP (((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
 			  __GFP_NORETRY) & ~__GFP_RECLAIM) | __GFP_COMP)
 

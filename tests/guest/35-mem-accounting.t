@@ -6,6 +6,8 @@
 # fail with ENOMEM, the limit holds to within one buffer, nobody is
 # OOM-killed, freeing uncharges everything, and charged pages never enter
 # the page pool. With the switch off nothing is charged (the default).
+# Without a limit, a process holding buffers until memory runs out gets
+# ENOMEM, nobody is OOM-killed, and everything comes back when it exits.
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
@@ -46,7 +48,7 @@ MiB=$((1024 * 1024))
 limit=$((64 * MiB)) buf=$((4 * MiB))
 echo $limit >"$group/memory.max"
 [ -f "$group/memory.swap.max" ] && echo 0 >"$group/memory.swap.max"
-echo 1..9
+echo 1..11
 
 # Run the helper inside the group; its report goes to variables r_*.
 run_in_group() { # COUNT
@@ -107,3 +109,29 @@ echo 0 >"$param"
 run_in_group 4
 ok "$([ "$r_alloc" = 4 ] && [ $((r_held - r_before)) -lt $buf ] && echo 0 || echo 1)" \
 	"switched off again: nothing is charged ($(((r_held - r_before) / 1024)) KiB for 16 MiB)"
+
+# --- no limit: the whole machine --------------------------------------------------
+echo 0 >"$param"
+# What the pool holds is the system heap's, not lost: counted as available.
+avail() { echo $(($(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo) + $(pool_get bytes) / 1024)); }
+avail0=$(avail) kills0=$(oom_kills)
+out=$(/usr/bin/python3 - "$sysname" <<'PY'
+import fcntl, os, struct, sys
+heap = os.open("/dev/dma_heap/" + sys.argv[1], os.O_RDWR)
+fds, err = [], 0
+while True:
+    arg = bytearray(struct.pack("QIIQ", 16 << 20, 0, os.O_RDWR | os.O_CLOEXEC, 0))
+    try:
+        fcntl.ioctl(heap, 0xC0184800, arg)  # DMA_HEAP_IOCTL_ALLOC
+    except OSError as e:
+        err = e.errno
+        break
+    fds.append(struct.unpack("QIIQ", arg)[1])
+print(len(fds), err, [l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemAvailable:")][0])
+PY
+)
+read -r held err avail_full <<<"$out"
+ok "$([ "$err" = 12 ] && [ "$(oom_kills)" = "$kills0" ] && [ "${held:-0}" -gt 0 ] && echo 0 || echo 1)" \
+	"holding $sysname buffers until memory runs out: ENOMEM after $held x 16 MiB ($((${held:-0} * 16)) MiB, $((${avail_full:-0} / 1024)) MiB left available), nobody OOM-killed"
+ok "$([ -n "$avail_full" ] && [ $(($(avail) + 65536)) -ge "$avail0" ] && echo 0 || echo 1)" \
+	"all of it comes back when the process exits: available (with the pool) $((avail0 / 1024)) MiB, then $((${avail_full:-0} / 1024)) MiB, then $(($(avail) / 1024)) MiB"
