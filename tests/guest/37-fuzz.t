@@ -14,7 +14,7 @@ heaps=()
 for h in /dev/dma_heap/*; do [ -c "$h" ] && heaps+=("${h##*/}"); done
 [ ${#heaps[@]} -gt 0 ] || skip_all "no heap in /dev/dma_heap"
 seed=${DMAHEAP_FUZZ_SEED:-20261203}
-iterations=${DMAHEAP_FUZZ_ITERATIONS:-20000}
+iterations=${DMAHEAP_FUZZ_ITERATIONS:-10000}
 reload=()
 if [ -f /sys/module/dmaheap_core/initstate ] && lsmod | grep -q '^dmaheap_cma '; then
 	reload=(--reload "$DMAHEAP_MODULES/dmaheap_cma.ko")

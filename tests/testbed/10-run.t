@@ -1,7 +1,7 @@
 #!/bin/bash
 # The test bed itself: tests/vm/run passes COMMAND's exit status through and
-# build/ is writable from the guest, on every kernel, and a kernel crash
-# fails the run with a clear message (test and stock kernels).
+# build/ is writable from the guest, and a kernel crash fails the run with a
+# clear message.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 run=$top/tests/vm/run
 n=0
@@ -9,17 +9,20 @@ check() {
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
 }
-echo "1..15"
+echo "1..9"
 "$run" >/dev/null 2>&1; rc=$?
 check $([ $rc = 2 ] && echo 0 || echo 1) "run without a command exits 2 (got $rc)"
 "$run" --frobnicate -- true >/dev/null 2>&1; rc=$?
 check $([ $rc = 2 ] && echo 0 || echo 1) "run refuses an unknown option (got $rc)"
 "$run" --kernel=nonesuch -- true >/dev/null 2>&1; rc=$?
 check $([ $rc = 2 ] && echo 0 || echo 1) "run refuses an unknown kernel (got $rc)"
-# One boot per kernel checks the status and build/ together; the crash case
-# boots the test and stock kernels once more (the other two share their
-# runner code: only the kernel and its module tree differ).
-for k in test stock trixie mainline; do
+# One boot per kind of kernel checks the status and build/ together: a kernel
+# built here (test) and a Debian package (stock, with its own module tree in
+# the initramfs); the trixie and mainline kernels run the same runner code
+# as these and prove they boot with ./check's guest suites. The crash case
+# boots the stock kernel (the quickest) once more: the console-log checks
+# that catch it are the same for every kernel.
+for k in test stock; do
 	stamp=$top/build/testbed-$k-$$
 	rm -f "$stamp"
 	"$run" --kernel=$k --timeout=300 --mem=512M -- sh -c "uname -r > $stamp; exit 3" 2>/dev/null; rc=$?
@@ -27,10 +30,10 @@ for k in test stock trixie mainline; do
 	check $([ -s "$stamp" ] && echo 0 || echo 1) \
 		"$k kernel: a file written under build/ in the guest is on the host ($(cat "$stamp" 2>/dev/null))"
 	rm -f "$stamp"
-	case $k in test | stock) ;; *) continue ;; esac
-	msg=$("$run" --kernel=$k --timeout=300 --mem=512M -- sh -c 'echo c > /proc/sysrq-trigger' 2>&1); rc=$?
-	check $([ $rc != 0 ] && echo 0 || echo 1) "$k kernel: a kernel crash exits non-zero (got $rc)"
-	echo "$msg" | sed 's/^/# /'
-	check $(grep -q 'crashed.*Kernel panic\|Kernel panic' <<<"$msg" && grep -q 'console log:' <<<"$msg" && echo 0 || echo 1) \
-		"$k kernel: the crash message names the panic and the log"
 done
+k=stock
+msg=$("$run" --kernel=$k --timeout=300 --mem=512M -- sh -c 'echo c > /proc/sysrq-trigger' 2>&1); rc=$?
+check $([ $rc != 0 ] && echo 0 || echo 1) "$k kernel: a kernel crash exits non-zero (got $rc)"
+echo "$msg" | sed 's/^/# /'
+check $(grep -q 'crashed.*Kernel panic\|Kernel panic' <<<"$msg" && grep -q 'console log:' <<<"$msg" && echo 0 || echo 1) \
+	"$k kernel: the crash message names the panic and the log"
