@@ -21,6 +21,7 @@ static const struct {
 	{ "alloc", cmd_alloc, "allocate buffers from a heap, for a usage or for devices" },
 	{ "constraints", cmd_constraints, "what devices accept, and the heap for all of them" },
 	{ "info", cmd_info, "the dma-bufs a process holds and the devices using them" },
+	{ "top", cmd_top, "who holds dma-buf memory, live: processes, heaps, devices" },
 	{ "bench", cmd_bench, "alloc+free latency per heap and size, beside udmabuf and memset" },
 };
 

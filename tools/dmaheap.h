@@ -19,6 +19,7 @@ int cmd_alloc(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_constraints(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 /* "dmaheap CMD: message" plus a pointer to --help on stderr; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

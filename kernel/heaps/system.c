@@ -243,6 +243,26 @@ static struct page *system_heap_alloc_chunk(struct system_heap *sh,
 }
 
 /*
+ * What an allocation may take: the memory the kernel estimates available
+ * (free, and page cache it can reclaim) plus what the pool holds, less a
+ * reserve of 1/32 of RAM. A heap allocation never gets the pages that the
+ * rest of the system needs to go on, such as the allocating program's own
+ * code paging back in: without the reserve a process holding buffers until
+ * memory ran out got them all (__GFP_RETRY_MAYFAIL), and its next page
+ * fault called the OOM killer (Debian 13's kernel, 4 GiB guest), or the
+ * machine thrashed in reclaim for many minutes (7.3 with the checkers).
+ * Checked before each chunk: a few counters, nothing to lock.
+ */
+static unsigned long system_heap_available(struct system_heap *sh)
+{
+	unsigned long avail = si_mem_available() +
+			      dma_heap_page_pool_pages(sh->pool);
+	unsigned long reserve = totalram_pages() / 32;
+
+	return avail > reserve ? avail - reserve : 0;
+}
+
+/*
  * Error paths give chunks straight back to the page allocator: an allocation
  * that failed under memory pressure should not leave them in the pool.
  */
@@ -295,6 +315,8 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 	/* More than the machine has can never succeed: say so at once. */
 	if (len >> PAGE_SHIFT > totalram_pages())
 		return ERR_PTR(-ENOMEM);
+	if (len >> PAGE_SHIFT > system_heap_available(sh))
+		return ERR_PTR(-ENOMEM);
 
 	buffer = kzalloc_obj(*buffer);
 	if (!buffer)
@@ -305,6 +327,11 @@ static struct dma_buf *system_heap_allocate(struct dmaheap *heap,
 	while (remaining > 0) {
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
+			goto err_free_pages;
+		}
+		/* The reserve holds while other allocations run too. */
+		if (remaining >> PAGE_SHIFT > system_heap_available(sh)) {
+			ret = -ENOMEM;
 			goto err_free_pages;
 		}
 		page = system_heap_alloc_chunk(sh, remaining, max_order,

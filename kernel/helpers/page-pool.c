@@ -758,6 +758,22 @@ void dma_heap_page_pool_discard(struct dma_heap_page_pool *pool,
 EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_discard, DMAHEAP_NS(DMAHEAP));
 
 /**
+ * dma_heap_page_pool_pages - how much memory the pool holds
+ * @pool: the pool
+ *
+ * Return: pages held, clean and dirty: memory the heap can hand out again
+ * or give back, which the kernel's own estimate of available memory
+ * (si_mem_available()) does not count.
+ */
+unsigned long dma_heap_page_pool_pages(struct dma_heap_page_pool *pool)
+{
+	long n = atomic_long_read(&pool->nr_pages);
+
+	return n > 0 ? n : 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_heap_page_pool_pages, DMAHEAP_NS(DMAHEAP));
+
+/**
  * dma_heap_page_pool_set_enabled - turn pooling on or off
  * @pool:    the pool
  * @enabled: the new state

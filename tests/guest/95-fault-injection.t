@@ -1,7 +1,7 @@
 #!/bin/bash
 # Fault injection (failslab, fail_page_alloc, /proc/thread-self/fail-nth):
-# every path of every dmaheap heap (alloc, attach+map, CPU access, mmap,
-# release) and the loading of a heap module, with the Nth kernel allocation
+# every path of every dmaheap heap (alloc, attach+map, vmap, CPU access,
+# mmap, release) and the loading of a heap module, with the Nth kernel allocation
 # failing for every N until the operation succeeds
 # (tests/guest/fault-inject.c). Each failure must be a clean errno, nothing
 # may be left behind (heap statistics, fds; kmemleak is read by the test bed
@@ -9,7 +9,8 @@
 # CONFIG_FAULT_INJECTION and its debugfs knobs: the test kernel.
 #
 # The injected failures' own messages (the allocator's "page allocation
-# failure" and "vmalloc error" dumps, a checker that could not allocate) are
+# failure" and "vmalloc error" dumps, a checker that could not allocate, the
+# dma-buf core's WARN when an exporter's vmap fails) are
 # expected: the runs are bracketed by "dmaheap-fault-injection: begin/end"
 # in the kernel log, and tests/vm/run leaves such messages out between the
 # two (counted), while any other report there fails the run as anywhere.
@@ -53,7 +54,7 @@ done
 importer=
 [ -c /dev/dmaheap-importer/any ] && importer=any
 cma_ko=$DMAHEAP_MODULES/dmaheap_cma.ko
-echo "1..$((${#heaps[@]} * 5 + 1))"
+echo "1..$((${#heaps[@]} * 6 + 1))"
 echo "# heaps: ${heaps[*]}; importer: ${importer:-none}"
 
 mark() { echo "dmaheap-fault-injection: $1" >/dev/kmsg; }

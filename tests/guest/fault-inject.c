@@ -12,11 +12,11 @@
  *   fault-inject --module MODULE.ko
  *
  * Paths: alloc (DMA_HEAP_IOCTL_ALLOC), and with a test importer node
- * (/dev/dmaheap-importer/NAME) attach+map (DMAHEAP_IMPORTER_CHECK); always:
+ * (/dev/dmaheap-importer/NAME) attach+map (DMAHEAP_IMPORTER_CHECK) and vmap
+ * (DMAHEAP_IMPORTER_VMAP: dma_buf_vmap() WARNs once when an exporter's vmap
+ * fails, 6.1 to 7.3, which tests/vm/run expects inside the run); always:
  * CPU access (DMA_BUF_IOCTL_SYNC), mmap, and release (the last close of a
- * buffer that was mapped and imported). Not vmap: dma_buf_vmap() WARNs
- * (once) whenever an exporter's vmap fails, so an injected failure there is
- * reported by the kernel's dma-buf core itself (6.1 to 7.3).
+ * buffer that was mapped and imported).
  * With --module: loading MODULE.ko (finit_module), which must not be loaded;
  * every failed load leaves it unloaded, and a load that succeeded is undone
  * with delete_module() until one succeeds with no fault injected.
@@ -167,6 +167,12 @@ static int step_map(int buf, int *made)
 	return importer_op(buf, DMAHEAP_IMPORTER_CHECK);
 }
 
+static int step_vmap(int buf, int *made)
+{
+	(void)made;
+	return importer_op(buf, DMAHEAP_IMPORTER_VMAP);
+}
+
 static int step_cpu_access(int buf, int *made)
 {
 	struct dma_buf_sync s = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW };
@@ -202,6 +208,7 @@ static int step_release(int buf, int *made)
 static const struct path paths[] = {
 	{ "alloc", false, step_alloc, false },
 	{ "attach+map", true, step_map, true },
+	{ "vmap", true, step_vmap, true },
 	{ "CPU access", false, step_cpu_access, true },
 	{ "mmap", false, step_mmap, true },
 	{ "release", false, step_release, true },

@@ -52,6 +52,7 @@ void dma_heap_page_pool_free(struct dma_heap_page_pool *pool,
 void dma_heap_page_pool_discard(struct dma_heap_page_pool *pool,
 				struct page *page, unsigned int order);
 
+unsigned long dma_heap_page_pool_pages(struct dma_heap_page_pool *pool);
 void dma_heap_page_pool_set_enabled(struct dma_heap_page_pool *pool,
 				    bool enabled);
 void dma_heap_page_pool_set_limit(struct dma_heap_page_pool *pool,
