@@ -108,6 +108,11 @@ fi
 rm -rf "$out"
 mkdir -p "$out"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/0}
+# The clients write their logs to the guest's own tmpfs, and they are copied
+# to $out at the end: on 7.3, a line of a log written over 9p while the test
+# polled it went missing once ("gbm backend: dmaheap", 2026-12-03).
+logs=$(mktemp -d "$XDG_RUNTIME_DIR/weston-logs.XXXXXX")
+trap 'cp "$logs"/*.log "$out"/ 2>/dev/null; rm -rf "$logs"' EXIT
 
 # client_plane PID: the plane weston's DRM backend used most for the views of
 # process PID. The drm-backend scope dumps the scene graph ("View N (role
@@ -178,22 +183,22 @@ export GBM_BACKEND=dmaheap GBM_BACKENDS_PATH=$build/gbm-backend
 # is the only other one here) vgem maps them too, and the test kernel's
 # DMA-API debug prints one "overlapping mappings" report per 64 KiB segment.
 mark "starting heap-client 480x360"
-"$client" --device none --size 480x360 >"$out/client.log" 2>&1 &
+"$client" --device none --size 480x360 >"$logs/client.log" 2>&1 &
 client_pid=$!
-wait_for "$out/client.log" '^frame 30 shown' 240 "$client_pid"
-mark "heap-client: $(tail -n 1 "$out/client.log")"
-if ! grep -qx 'frame 30 shown' "$out/client.log"; then
+wait_for "$logs/client.log" '^frame 30 shown' 240 "$client_pid"
+mark "heap-client: $(tail -n 1 "$logs/client.log")"
+if ! grep -qx 'frame 30 shown' "$logs/client.log"; then
 	{ where_is "$client_pid"; where_is "$WESTON_PID"; } | comment
 	tail -n 25 "$WESTON_LOG" | comment
 fi
-comment <"$out/client.log"
+comment <"$logs/client.log"
 
-check "${cases[1]}" grep -qx 'gbm backend: dmaheap' "$out/client.log"
+check "${cases[1]}" grep -qx 'gbm backend: dmaheap' "$logs/client.log"
 
 # What the client says (libdmaheap's fdinfo reader in the client) and what
 # /proc says from outside (dmaheap info PID): both must name a heap.
 heaps=$(ls /dev/dma_heap)
-client_inodes=$(sed -n 's/^buffer [0-9]*: dma-buf inode \([0-9]*\), .*/\1/p' "$out/client.log" | sort -u)
+client_inodes=$(sed -n 's/^buffer [0-9]*: dma-buf inode \([0-9]*\), .*/\1/p' "$logs/client.log" | sort -u)
 # info_inodes PID FILE: "INODE EXPORTER" per dma-buf the process holds, from
 # dmaheap info --json (one buffer per line); the table goes to the TAP log
 # (stderr: tap-run merges it).
@@ -212,7 +217,7 @@ nbuf=$(wc -w <<<"$client_inodes")
 check "${cases[2]} ($from_heap of $nbuf buffers; heaps: $(paste -sd" " <<<"$heaps"))" \
 	test "$nbuf" -ge 1 -a "$from_heap" = "$nbuf"
 
-check "${cases[3]}" grep -qE '^compositor accepted ([0-9]+) of \1 buffers' "$out/client.log"
+check "${cases[3]}" grep -qE '^compositor accepted ([0-9]+) of \1 buffers' "$logs/client.log"
 
 weston_held=$(info_inodes "$WESTON_PID" "$out/info-weston.json")
 shared=0
@@ -222,7 +227,7 @@ for ino in $client_inodes; do
 done
 check "${cases[4]} ($shared of $nbuf)" test "$nbuf" -ge 1 -a "$shared" = "$nbuf"
 
-check "${cases[5]}" grep -qx 'frame 30 shown' "$out/client.log"
+check "${cases[5]}" grep -qx 'frame 30 shown' "$logs/client.log"
 
 plane=$(client_plane "$client_pid")
 grep -E '\[repaint\] (Using|view)|\[overlay\]' "$WESTON_LOG" | sed 's/^[[:space:]]*//' |
@@ -244,19 +249,19 @@ check "${cases[7]} (${scanned:-no plane})" test -n "$scanned"
 check "${cases[8]} (exit $rc)" test "$rc" = 0 -a -s "$shot"
 
 stop_pid "$client_pid"; rc=$stop_rc
-tail -n 1 "$out/client.log" | comment
+tail -n 1 "$logs/client.log" | comment
 check "${cases[9]} (exit $rc)" test "$rc" = 0
 
 # --- 11-12: fullscreen: the output's size, so it can be the primary plane ----
 mark "starting heap-client --fullscreen"
-"$client" --device none --fullscreen --frames 30 >"$out/client-fullscreen.log" 2>&1 &
+"$client" --device none --fullscreen --frames 30 >"$logs/client-fullscreen.log" 2>&1 &
 fs_pid=$!
-wait_for "$out/client-fullscreen.log" '^stopping after' 240 "$fs_pid"
+wait_for "$logs/client-fullscreen.log" '^stopping after' 240 "$fs_pid"
 stop_pid "$fs_pid"; rc=$stop_rc
-comment <"$out/client-fullscreen.log"
+comment <"$logs/client-fullscreen.log"
 # -a: the log lives on the 9p share, where a write racing the reader can
 # leave NUL bytes; grep then calls the file binary and prints no line.
-check "${cases[10]} (exit $rc)" test "$rc" = 0 -a -n "$(grep -ax 'stopping after 30 frames shown (done)' "$out/client-fullscreen.log")"
+check "${cases[10]} (exit $rc)" test "$rc" = 0 -a -n "$(grep -ax 'stopping after 30 frames shown (done)' "$logs/client-fullscreen.log")"
 plane=$(client_plane "$fs_pid")
 check "${cases[11]} (${plane:-never})" grep -qi '^primary plane' <<<"$plane"
 
