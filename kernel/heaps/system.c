@@ -35,6 +35,7 @@
 #include <linux/sched/signal.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/vmstat.h>
 #ifdef CONFIG_X86
 #include <asm/set_memory.h>
 #endif
@@ -244,20 +245,28 @@ static struct page *system_heap_alloc_chunk(struct system_heap *sh,
 
 /*
  * What an allocation may take: the memory the kernel estimates available
- * (free, and page cache it can reclaim) plus what the pool holds, less a
- * reserve of 1/32 of RAM. A heap allocation never gets the pages that the
- * rest of the system needs to go on, such as the allocating program's own
- * code paging back in: without the reserve a process holding buffers until
- * memory ran out got them all (__GFP_RETRY_MAYFAIL), and its next page
- * fault called the OOM killer (Debian 13's kernel, 4 GiB guest), or the
- * machine thrashed in reclaim for many minutes (7.3 with the checkers).
+ * (free, and page cache it can reclaim) plus what the pool holds, less the
+ * free pages of CMA areas, less a reserve of 1/32 of RAM.
+ *
+ * Free CMA pages count as free memory, but only movable allocations may use
+ * them, and heap pages are not movable: with a 128 MiB CMA area the estimate
+ * stayed above the reserve after the heap had taken every page the kernel
+ * itself can allocate from, and 7.3 with the checkers then thrashed in
+ * reclaim for the rest of a 30-minute run.
+ *
+ * The reserve keeps the pages the rest of the system needs to go on, such as
+ * the allocating program's own code paging back in: without it a process
+ * holding buffers until memory ran out got them all (__GFP_RETRY_MAYFAIL),
+ * and its next page fault called the OOM killer (Debian 13's kernel, 4 GiB
+ * guest), or the machine thrashed in reclaim (7.3 with the checkers).
  * Checked before each chunk: a few counters, nothing to lock.
  */
 static unsigned long system_heap_available(struct system_heap *sh)
 {
-	unsigned long avail = si_mem_available() +
-			      dma_heap_page_pool_pages(sh->pool);
-	unsigned long reserve = totalram_pages() / 32;
+	long avail = si_mem_available() +
+		     (long)dma_heap_page_pool_pages(sh->pool) -
+		     (long)global_zone_page_state(NR_FREE_CMA_PAGES);
+	long reserve = totalram_pages() / 32;
 
 	return avail > reserve ? avail - reserve : 0;
 }
