@@ -23,7 +23,7 @@ userspace: build/build.ninja
 modules: $(MODULE_TARGETS)
 
 modules-test modules-stock modules-bench: modules-%:
-	kernel/build "$$(tests/vm/build-kernel --module-tree $*)" build/kernel/$*
+	kernel/build "$$(testbed/vm/build-kernel --module-tree $*)" build/kernel/$*
 
 modules-custom:
 	kernel/build "$(KDIR)" build/kernel/custom

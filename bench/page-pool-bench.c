@@ -2,7 +2,7 @@
 /*
  * System-heap allocation latency with the page pool off and on, in one boot:
  * the pool is switched through /sys/module/dmaheap_system/parameters/pool.
- * Run inside the test-bed guest by tests/bench/run-page-pool-bench.
+ * Run inside the test-bed guest by bench/run-page-pool-bench.
  *
  * One sample is one buffer's allocation (DMA_HEAP_IOCTL_ALLOC) plus its free
  * (close(), which releases the dma-buf before returning). Three modes:

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Table and plot of tests/bench/run-kernel-compare: the kernel's own heaps
+"""Table and plot of bench/run-kernel-compare: the kernel's own heaps
 beside dmaheap's on one kernel, in one boot.
 
 usage: plot-kernel-compare.py KERNEL BENCH.json POOL.csv OUT.csv OUT.png

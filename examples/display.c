@@ -44,7 +44,7 @@ int display_open(struct display *d, const char *driver)
 		drmFreeVersion(ver);
 	}
 	if (d->fd < 0)
-		return fail("no DRM device with driver '%s': use a kernel with CONFIG_DRM_VKMS (modprobe vkms enable_overlay=1), e.g. the test guest (tests/vm/run --kernel=test)",
+		return fail("no DRM device with driver '%s': use a kernel with CONFIG_DRM_VKMS (modprobe vkms enable_overlay=1), e.g. the test guest (testbed/vm/run --kernel=test)",
 			    driver);
 	/* vkms has no legacy modeset path; writeback exists only for atomic clients. */
 	if (drmSetClientCap(d->fd, DRM_CLIENT_CAP_ATOMIC, 1) ||

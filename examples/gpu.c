@@ -199,7 +199,7 @@ static int init_egl(struct gpu *g, EGLint *major, EGLint *minor)
 			    eglGetError());
 	exts = eglQueryString(g->dpy, EGL_EXTENSIONS);
 	if (!has_ext(exts, "EGL_EXT_image_dma_buf_import"))
-		return fail("gpu: EGL on %s cannot import dma-bufs (no EGL_EXT_image_dma_buf_import; Mesa's software renderer can from Mesa 24.1 on: tests/mesa-backports)",
+		return fail("gpu: EGL on %s cannot import dma-bufs (no EGL_EXT_image_dma_buf_import; Mesa's software renderer can from Mesa 24.1 on: testbed/mesa-backports)",
 			    g->where);
 	if (!has_ext(exts, "EGL_KHR_surfaceless_context") || !has_ext(exts, "EGL_KHR_no_config_context"))
 		return fail("gpu: this EGL needs EGL_KHR_surfaceless_context and EGL_KHR_no_config_context");

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The plugin's benchmark (issue 7, item 6), run in one guest so the figures
-# compare:  tests/vm/run --kernel=bench -- gst-plugin/bench.sh
+# compare:  testbed/vm/run --kernel=bench -- gst-plugin/bench.sh
 # 1280x720, 300 frames, CPU time of the whole gst process per frame
 # (getrusage; kernel workers such as vkms' composer and vicodec's m2m job
 # are not counted, and they are the same on both sides):

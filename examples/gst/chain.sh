@@ -53,7 +53,7 @@ Mesa makes the first render node; a vgem render node (no GPU behind it:
 kms_swrast, which cannot import dma-bufs) is hidden from the pipeline in a
 private mount namespace (needs root), so that device 0 is Mesa's software
 device (llvmpipe). llvmpipe imports dma-bufs from Mesa 24.1 on: with an
-older system Mesa, the one from tests/mesa-backports (cached) is used.
+older system Mesa, the one from testbed/mesa-backports (cached) is used.
 
 Device names are the ones in /sys/class/video4linux/*/name (v4l2-ctl -D -d
 /dev/videoN shows them too). Exit status: 0 success, 1 failure, 2 bad usage.
@@ -235,8 +235,8 @@ if [ "$gpu" != 0 ]; then
 		# Mesa's software device, llvmpipe: it imports dma-bufs from Mesa 24.1 on
 		mesa=$(dpkg-query -W -f='${Version}' libegl-mesa0 2>/dev/null || true)
 		if [ -n "$mesa" ] && dpkg --compare-versions "$mesa" lt 24.1; then
-			menv=$("$top/tests/mesa-backports" --offline --env 2>&1) ||
-				{ gpu_off "llvmpipe in Mesa $mesa cannot import dma-bufs (24.1 can), and there is no cached newer Mesa: run tests/mesa-backports once (it downloads Debian's bookworm-backports Mesa; $(tail -n 1 <<<"$menv"))"; menv=""; }
+			menv=$("$top/testbed/mesa-backports" --offline --env 2>&1) ||
+				{ gpu_off "llvmpipe in Mesa $mesa cannot import dma-bufs (24.1 can), and there is no cached newer Mesa: run testbed/mesa-backports once (it downloads Debian's bookworm-backports Mesa; $(tail -n 1 <<<"$menv"))"; menv=""; }
 			[ -z "$menv" ] || eval "$menv"
 			mesa=${DMAHEAP_MESA:-$mesa}
 		fi

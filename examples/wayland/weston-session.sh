@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # WESTON_* are read by the script that sources this
 # Start and stop Debian's weston on the vkms display, for scripts that run
-# inside the test guest (tests/vm/run). Source this file, then:
+# inside the test guest (testbed/vm/run). Source this file, then:
 #
 #   weston_start OUTDIR [WESTON_ARGS...]   start weston, wait for its socket
 #   weston_wait_log PATTERN [SECONDS]      wait for an extended regex in its log

@@ -4,11 +4,11 @@
 DMAHEAP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DMAHEAP_CACHE=${DMAHEAP_CACHE:-/var/cache/dmaheap}
 LINUX_SOURCE_PKG=linux-source-6.1
-TEST_KERNEL_FRAGMENT=$DMAHEAP_TOP/tests/vm/test-kernel.config
-MAINLINE_KERNEL_FRAGMENT=$DMAHEAP_TOP/tests/vm/mainline-kernel.config
+TEST_KERNEL_FRAGMENT=$DMAHEAP_TOP/testbed/vm/test-kernel.config
+MAINLINE_KERNEL_FRAGMENT=$DMAHEAP_TOP/testbed/vm/mainline-kernel.config
 # Bump when the recipe in build-kernel changes in a way that changes the result.
 TEST_KERNEL_RECIPE=1
-# The kernel kinds of the test bed (tests/vm/build-kernel, tests/vm/run).
+# The kernel kinds of the test bed (testbed/vm/build-kernel, testbed/vm/run).
 KERNEL_KINDS="test stock trixie mainline bench"
 
 die() {
@@ -17,7 +17,7 @@ die() {
 }
 
 # The config fragment of a kernel built from source: "test" is
-# tests/vm/test-kernel.config; "bench" is the same without the correctness
+# testbed/vm/test-kernel.config; "bench" is the same without the correctness
 # checkers (KASAN, lockdep, kmemleak, DMA-API debug), for benchmark figures;
 # "mainline" is the test kernel's fragment plus mainline-kernel.config (the
 # kernel's own heaps, built in).

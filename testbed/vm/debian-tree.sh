@@ -1,11 +1,11 @@
 # shellcheck shell=bash
-# Shared by tests/mesa-backports and tests/gstreamer-trixie (sourced, not
+# Shared by testbed/mesa-backports and testbed/gstreamer-trixie (sourced, not
 # run): Debian packages from a suite this machine does not run, resolved by
 # apt with private state under $DMAHEAP_CACHE/apt-$DT_NAME (the system's own
 # sources, lists and dpkg status are neither read nor changed), fetched with
 # "apt-get download", unpacked with "dpkg -x" into a cache entry named after
 # a version and a hash of the package list. The entry appears by rename()
-# only once it is complete, like the cached kernels (tests/vm/build-kernel);
+# only once it is complete, like the cached kernels (testbed/vm/build-kernel);
 # a link, $DMAHEAP_CACHE/$DT_NAME, points at the newest one for --offline
 # use (the test guest has no network).
 #
@@ -29,7 +29,7 @@
 #   usage
 # then calls dt_main "$@".
 
-# The Debian archive this machine's apt uses (tests/vm/common.sh), unless
+# The Debian archive this machine's apt uses (testbed/vm/common.sh), unless
 # DMAHEAP_DEBIAN_MIRROR names another.
 MIRROR=${DMAHEAP_DEBIAN_MIRROR:-$(debian_mirror Debian)}
 
@@ -70,7 +70,7 @@ dt_fetch() {
 		sed 's/^/  /' "$log" | tail -n 8 >&2
 		say "cannot download the package lists from $MIRROR (apt-get update with a private sources list; log: $log)." \
 			"This is needed once, then cached in $DMAHEAP_CACHE: connect this machine to the network" \
-			"(or set DMAHEAP_DEBIAN_MIRROR to a reachable Debian mirror) and run tests/${0##*/} again"
+			"(or set DMAHEAP_DEBIAN_MIRROR to a reachable Debian mirror) and run testbed/${0##*/} again"
 		return 1
 	fi
 	# What installing the packages would change: the "Inst" lines are what
@@ -145,7 +145,7 @@ dt_main() {
 
 	if [ "$offline" = 1 ]; then
 		dir=$(dt_cached_dir) || {
-			say "nothing cached in $DMAHEAP_CACHE (no complete $DMAHEAP_CACHE/$DT_NAME): run tests/${0##*/} on the host, with network (./check does)"
+			say "nothing cached in $DMAHEAP_CACHE (no complete $DMAHEAP_CACHE/$DT_NAME): run testbed/${0##*/} on the host, with network (./check does)"
 			exit 1
 		}
 	else

@@ -5,28 +5,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tool=${DMAHEAP_BUILD:-$top/build}/tools/dmaheap
-n=0 failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $2 # SKIP $1"
-}
-run() { # run EXPECTED-STATUS PATTERN DESCRIPTION -- COMMAND...
-	local want=$1 pattern=$2 desc=$3 rc
-	shift 4
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" = "$want" ] && { [ -z "$pattern" ] || grep -qE -- "$pattern" <<<"$out"; }; then
-		ok 0 "$desc"
-	else
-		ok 1 "$desc"
-		echo "# exit $rc (wanted $want), output:"
-		sed 's/^/#   /' <<<"$out" | head -n 30
-	fi
-}
+. "$(dirname "$0")/../tap.sh"
 json_ok() { python3 -c 'import json, sys; json.load(sys.stdin)'; }
 
 if [ ! -x "$tool" ]; then
@@ -42,43 +21,43 @@ udmabuf=0
 [ -e /dev/udmabuf ] && udmabuf=1
 echo "# kernel ${DMAHEAP_KERNEL:-?}: heaps: ${heaps[*]:-none}; udmabuf: $udmabuf"
 
-run 0 "^udmabuf: " "list" -- "$tool" list
+expect 0 "^udmabuf: " "list" -- "$tool" list
 listed=$out
 echo "$listed" | sed 's/^/# /'
 for h in "${heaps[@]}"; do
 	grep -q "^$h " <<<"$listed"
-	ok $? "list shows heap $h"
-	run 0 "from $h, exporter $h, name '$h'" "alloc 8M from $h, named after it" -- \
+	result $? "list shows heap $h"
+	expect 0 "from $h, exporter $h, name '$h'" "alloc 8M from $h, named after it" -- \
 		"$tool" alloc --heap "$h" --size 8M --count 2
 done
 "$tool" list --json | json_ok
-ok $? "list --json is JSON"
+result $? "list --json is JSON"
 
 if [ ${#heaps[@]} -gt 0 ]; then
-	run 0 "^fd [0-9]+: 8 MiB from " "alloc --usage scanout finds a heap" -- \
+	expect 0 "^fd [0-9]+: 8 MiB from " "alloc --usage scanout finds a heap" -- \
 		"$tool" alloc --usage scanout --size 8M
 	# Without access to the node, the message gives the udev rule.
-	run 1 "udev rule such as SUBSYSTEM==\"dma_heap\"" \
+	expect 1 "udev rule such as SUBSYSTEM==\"dma_heap\"" \
 		"permission denied for nobody names the udev rule" -- \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$tool" alloc --heap "${heaps[0]}" --size 4K
 else
-	run 1 "load the dmaheap kernel modules" "no heaps: alloc --usage scanout says to load the modules" -- \
+	expect 1 "load the dmaheap kernel modules" "no heaps: alloc --usage scanout says to load the modules" -- \
 		"$tool" alloc --usage scanout --size 8M
-	skip "no heaps" "permission denied for nobody names the udev rule"
+	skip "permission denied for nobody names the udev rule" "no heaps"
 fi
 
 if [ $udmabuf = 1 ]; then
-	run 0 "from udmabuf, exporter udmabuf, name 'udmabuf'" \
+	expect 0 "from udmabuf, exporter udmabuf, name 'udmabuf'" \
 		"no heap directory: alloc --usage camera falls back to udmabuf" -- \
 		env DMAHEAP_TEST_HEAP_DIR=/nonexistent "$tool" alloc --usage camera --size 3M --udmabuf-fallback
 else
-	skip "no /dev/udmabuf" "alloc falls back to udmabuf"
+	skip "alloc falls back to udmabuf" "no /dev/udmabuf"
 fi
-run 1 "no heap for usage 'camera': tried default_cma_region, linux,cma, reserved, system;" \
+expect 1 "no heap for usage 'camera': tried default_cma_region, linux,cma, reserved, system;" \
 	"no heap and no fallback allowed: exit 1, every heap tried named" -- \
 	env DMAHEAP_TEST_HEAP_DIR=/nonexistent "$tool" alloc --usage camera --size 3M
-run 0 "holds no dma-buf fds" "info --self" -- "$tool" info --self
+expect 0 "holds no dma-buf fds" "info --self" -- "$tool" info --self
 
 # A process holding buffers, seen from another one.
 if [ ${#heaps[@]} -gt 0 ] || [ $udmabuf = 1 ]; then
@@ -91,28 +70,28 @@ if [ ${#heaps[@]} -gt 0 ] || [ $udmabuf = 1 ]; then
 	done
 	inode=$(sed -n 's/.*inode \([0-9]*\)$/\1/p' "$log" | head -n1)
 	exporter=$(sed -n 's/.*exporter \([^,]*\),.*/\1/p' "$log" | head -n1)
-	run 0 "^$inode +2 MiB +$exporter +$exporter " "info PID shows the held buffers, inode $inode" -- \
+	expect 0 "^$inode +2 MiB +$exporter +$exporter " "info PID shows the held buffers, inode $inode" -- \
 		"$tool" info "$pid"
 	grep -qE "^[0-9]+ +2 MiB .* (none|[a-z0-9])" <<<"$out"
-	ok $? "info PID has a devices column from bufinfo"
+	result $? "info PID has a devices column from bufinfo"
 	"$tool" info --json "$pid" | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if len(d["buffers"]) == 2 and d["devices_known"] else 1)'
-	ok $? "info --json: two buffers, devices known"
+	result $? "info --json: two buffers, devices known"
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	rm -f "$log"
 else
-	for i in 1 2 3; do skip "no heap, no udmabuf" "info on a process holding buffers ($i)"; done
+	for i in 1 2 3; do skip "info on a process holding buffers ($i)" "no heap, no udmabuf"; done
 fi
 
-run 0 "^4 KiB +memset" "bench runs: memset, udmabuf and every heap in one run" -- \
+expect 0 "^4 KiB +memset" "bench runs: memset, udmabuf and every heap in one run" -- \
 	"$tool" bench --sizes 4K,1M --iterations 5
 for h in "${heaps[@]}" $([ $udmabuf = 1 ] && echo udmabuf); do
 	grep -qE "^1 MiB +$h +5 +[0-9.]+ +[0-9.]+ +[0-9.]+$" <<<"$out"
-	ok $? "bench has a 1 MiB row for $h"
+	result $? "bench has a 1 MiB row for $h"
 done
 echo "$out" | sed 's/^/# /'
 "$tool" bench --sizes 64K --iterations 3 --json | json_ok
-ok $? "bench --json is JSON"
+result $? "bench --json is JSON"
 
 echo "1..$n"
 exit $failed

@@ -9,10 +9,7 @@ set -uo pipefail
 top=${DMAHEAP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${DMAHEAP_BUILD:-$top/build}
 tool=$build/tools/dmaheap
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-comment() { sed 's/^/# /'; }
+. "$(dirname "$0")/../tap.sh"
 
 heap=$(cat /sys/module/dmaheap_system/parameters/name 2>/dev/null || echo system)
 [ -c "/dev/dma_heap/$heap" ] || { echo "1..0 # SKIP no /dev/dma_heap/$heap"; exit 0; }
@@ -60,7 +57,7 @@ PY
 holder=$!
 read -r -u 8 ready parent child vgem
 if [ "$ready" != ready ]; then
-	for i in $(seq 10); do ok 1 "the holder process did not start"; done
+	for i in $(seq 10); do result 1 "the holder process did not start"; done
 	exit 0
 fi
 
@@ -86,18 +83,18 @@ json=$("$tool" top --json 2>&1)
 q() { /usr/bin/python3 -c "import json,sys; d=json.loads(sys.stdin.read()); $1" <<<"$json" 2>/dev/null; }
 MiB=1048576
 got=$(q "p=[p for p in d['processes'] if p['pid']==$parent][0]; print(p['buffers'], p['fds'], p['mappings'], p['held_bytes'], p['share_bytes'])")
-ok "$([ "$got" = "3 2 1 $((7 * MiB)) $((13 * MiB / 2))" ] && echo 0 || echo 1)" \
+result "$([ "$got" = "3 2 1 $((7 * MiB)) $((13 * MiB / 2))" ] && echo 0 || echo 1)" \
 	"the holder: 3 buffers, 2 fds, 1 mapping, 7 MiB held, 6.5 MiB its share (the 1 MiB one is shared) (got: $got)"
 got=$(q "p=[p for p in d['processes'] if p['pid']==$child][0]; print(p['buffers'], p['fds'], p['mappings'], p['held_bytes'], p['share_bytes'])")
-ok "$([ "$got" = "1 1 0 $MiB $((MiB / 2))" ] && echo 0 || echo 1)" \
+result "$([ "$got" = "1 1 0 $MiB $((MiB / 2))" ] && echo 0 || echo 1)" \
 	"its child: the shared 1 MiB buffer, half of it its share (got: $got)"
 got=$(q "h=[h for h in d['heaps'] if h['name']=='$heap'][0]; print(h['buffers'], h['bytes'], h['source'])")
 read -r hb hbytes hsrc <<<"$got"
-ok "$([ "${hb:-0}" -ge 3 ] && [ "${hbytes:-0}" -ge $((7 * MiB)) ] && echo 0 || echo 1)" \
+result "$([ "${hb:-0}" -ge 3 ] && [ "${hbytes:-0}" -ge $((7 * MiB)) ] && echo 0 || echo 1)" \
 	"heap $heap: at least the holder's 3 buffers and 7 MiB (got $hb buffers, $hbytes bytes, from $hsrc)"
 if [ "$vgem" = vgem ]; then
 	got=$(q "print(sum(x['attachments'] for x in d['devices'] if 'vgem' in x['name']))")
-	ok "$([ "${got:-0}" -ge 1 ] && echo 0 || echo 1)" "vgem has the imported buffer attached ($got attachments)"
+	result "$([ "${got:-0}" -ge 1 ] && echo 0 || echo 1)" "vgem has the imported buffer attached ($got attachments)"
 else
 	skip "vgem has the imported buffer attached" "no vgem device"
 fi
@@ -108,7 +105,7 @@ if [ -n "$gst" ]; then
 		[ "${got:-0}" -ge 2 ] && break
 		sleep 0.5
 	done
-	ok "$([ "${got:-0}" -ge 2 ] && echo 0 || echo 1)" \
+	result "$([ "${got:-0}" -ge 2 ] && echo 0 || echo 1)" \
 		"the running pipeline (gst-launch-1.0, pid $gst) holds its pool's buffers ($got)"
 else
 	skip "the running pipeline holds its pool's buffers" "no gst-launch-1.0 or no plugin built"
@@ -116,7 +113,7 @@ fi
 
 once=$("$tool" top --once --sort pid 2>&1)
 line=$(grep -E "^ *$parent +python3 " <<<"$once")
-ok "$([ -n "$line" ] && awk '{ exit !($3 == 3 && $4 == 2 && $5 == 1) }' <<<"$line" && echo 0 || echo 1)" \
+result "$([ -n "$line" ] && awk '{ exit !($3 == 3 && $4 == 2 && $5 == 1) }' <<<"$line" && echo 0 || echo 1)" \
 	"--once shows the holder's row: $line"
 
 # On screen, in a terminal.
@@ -134,7 +131,7 @@ for i in $(seq 120); do
 	grep -Eq "^ *$parent +python3 +3 +2 +1 " <<<"$screen" && break
 	sleep 0.5
 done
-ok "$(grep -Eq "^ *$parent +python3 +3 +2 +1 " <<<"$screen" && echo 0 || echo 1)" \
+result "$(grep -Eq "^ *$parent +python3 +3 +2 +1 " <<<"$screen" && echo 0 || echo 1)" \
 	"on screen (tmux): the holder's row with 3 buffers, 2 fds, 1 mapping"
 grep -Eq "^ *$parent +python3" <<<"$screen" || comment <<<"$screen"
 tmux send-keys -t dmtop p
@@ -143,13 +140,13 @@ for i in $(seq 60); do
 	grep -q "sorted by pid" <<<"$screen" && break
 	sleep 0.5
 done
-ok "$(grep -q "sorted by pid" <<<"$screen" && echo 0 || echo 1)" "on screen: the key p sorts by pid"
+result "$(grep -q "sorted by pid" <<<"$screen" && echo 0 || echo 1)" "on screen: the key p sorts by pid"
 tmux send-keys -t dmtop q
 for i in $(seq 60); do
 	tmux has-session -t dmtop 2>/dev/null || break
 	sleep 0.5
 done
-ok "$(tmux has-session -t dmtop 2>/dev/null && echo 1 || echo 0)" "on screen: q quits"
+result "$(tmux has-session -t dmtop 2>/dev/null && echo 1 || echo 0)" "on screen: q quits"
 out=$("$tool" top --delay 0 2>&1); rc=$?
-ok "$([ $rc = 2 ] && grep -q "delay wants 1 to 3600" <<<"$out" && echo 0 || echo 1)" \
+result "$([ $rc = 2 ] && grep -q "delay wants 1 to 3600" <<<"$out" && echo 0 || echo 1)" \
 	"bad input: --delay 0 is refused with status 2 ($out)"

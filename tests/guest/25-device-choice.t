@@ -15,20 +15,6 @@ tool=$build/tools/dmaheap
 
 echo "1..15"
 
-# check DESCRIPTION EXPECTED-STATUS PATTERN -- COMMAND...: status and output
-check() {
-	local desc=$1 want=$2 pattern=$3 rc
-	shift 4
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" = "$want" ] && grep -qE -- "$pattern" <<<"$out"; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		echo "# exit $rc (wanted $want), wanted /$pattern/ in:"
-		comment <<<"$out" | head -n 30
-	fi
-}
 # json KEY...: the value of a key path in the JSON on stdin
 json() { python3 -c 'import json, sys
 v = json.load(sys.stdin)
@@ -52,13 +38,12 @@ drm_card() { # drm_card DRIVER: the primary node of the DRM device of DRIVER
 }
 
 # --- bad input ---------------------------------------------------------------
-check "a missing device: exit 1 and a message naming it" 1 "device '/no/such/dev': No such file" -- \
+expect 1 "device '/no/such/dev': No such file" "a missing device: exit 1 and a message naming it" -- \
 	"$tool" constraints /no/such/dev
-check "a directory that is not a device: exit 1, what to give instead" 1 "neither a device node nor.*\\(e\\.g\\. /dev/video0" -- \
+expect 1 "neither a device node nor.*\\(e\\.g\\. /dev/video0" "a directory that is not a device: exit 1, what to give instead" -- \
 	"$tool" constraints /tmp
 if [ -d /dev/dma_heap ]; then
-	check "a device dmaheap cannot probe (/dev/null): the usage policy, saying why" 0 \
-		"heap for it: .*usage policy, since whether null \(/dev/null\) needs contiguous memory is not known" -- \
+	expect 0 "heap for it: .*usage policy, since whether null \(/dev/null\) needs contiguous memory is not known" "a device dmaheap cannot probe (/dev/null): the usage policy, saying why" -- \
 		"$tool" constraints /dev/null
 else
 	skip "a device dmaheap cannot probe: the usage policy" "no heaps on this kernel"
@@ -109,19 +94,16 @@ else
 	fi
 	# Probing twice, from two processes: the first left no buffers queued
 	# (REQBUFS would say EBUSY to the second if it had kept the queue).
-	check "the probes leave vivid-001's queue as found" 0 '"contiguous_reason": "refused udmabuf' -- \
+	expect 0 '"contiguous_reason": "refused udmabuf' "the probes leave vivid-001's queue as found" -- \
 		"$tool" constraints --json "$cam1"
-	check "vivid-001: CMA, the reason names it" 0 \
-		"^heap $cma: (vivid-001-vid-cap \($cam1\) needs contiguous memory \(refused|the camera usage policy, since whether vivid-001-vid-cap)" -- \
+	expect 0 "^heap $cma: (vivid-001-vid-cap \($cam1\) needs contiguous memory \(refused|the camera usage policy, since whether vivid-001-vid-cap)" "vivid-001: CMA, the reason names it" -- \
 		"$tool" alloc --for "$cam1" --usage camera --size 1M
 	if [ "$udmabuf_vmap" = 0 ]; then
-		check "vivid-000 with the CPU only writing: the camera usage's heap, saying why" 0 \
-			"^heap $cma: the camera usage policy, since whether vivid-000-vid-cap" -- \
+		expect 0 "^heap $cma: the camera usage policy, since whether vivid-000-vid-cap" "vivid-000 with the CPU only writing: the camera usage's heap, saying why" -- \
 			"$tool" alloc --for "$cam0" --usage camera --cpu write --size 1M
 	else
 		if [ -e /dev/dma_heap/system-uncached ]; then want=system-uncached; else want='system[a-z-]*'; fi
-		check "vivid-000 with the CPU only writing: $want" 0 \
-			"^heap $want: no device needs contiguous memory; the CPU only writes it" -- \
+		expect 0 "^heap $want: no device needs contiguous memory; the CPU only writes it" "vivid-000 with the CPU only writing: $want" -- \
 			"$tool" alloc --for "$cam0" --usage camera --cpu write --size 1M
 	fi
 fi
@@ -132,17 +114,16 @@ if [ -z "$disp" ] || [ -z "$cam0" ] || [ -z "$cam1" ] || [ -z "$cma" ]; then
 	skip "camera vivid-000 -> display vkms: no CMA" "$why"
 	skip "camera vivid-001 -> display vkms: CMA, for the camera" "$why"
 else
-	check "vkms takes scattered memory" 0 '"contiguous": false, "contiguous_reason": "accepted a scattered buffer \([0-9]+ pieces from udmabuf, PRIME import' -- \
+	expect 0 '"contiguous": false, "contiguous_reason": "accepted a scattered buffer \([0-9]+ pieces from udmabuf, PRIME import' "vkms takes scattered memory" -- \
 		"$tool" constraints --json "$disp"
 	if [ "$udmabuf_vmap" = 1 ]; then
 		want="system[a-z-]*: no device needs contiguous memory; the CPU reads and writes it: cached"
 	else
 		want="$cma: the camera usage policy"
 	fi
-	check "camera vivid-000 -> display vkms: ${want%%:*}" 0 "^heap $want" -- \
+	expect 0 "^heap $want" "camera vivid-000 -> display vkms: ${want%%:*}" -- \
 		"$tool" alloc --for "$cam0,$disp" --usage camera --size 1M
-	check "camera vivid-001 -> display vkms: CMA, for the camera" 0 \
-		"^heap $cma: " -- "$tool" alloc --for "$cam1,$disp" --usage camera --size 1M
+	expect 0 "^heap $cma: " "camera vivid-001 -> display vkms: CMA, for the camera" -- "$tool" alloc --for "$cam1,$disp" --usage camera --size 1M
 fi
 
 # --- the test importer: contiguous-only, 32-bit, segment limit -----------------
@@ -162,18 +143,16 @@ else
 		not_ok "importer contig: needs contiguous memory"
 		comment <<<"$out"
 	fi
-	check "importer dma32: its 32-bit mask from sysfs" 0 '"max_address": 4294967295, "max_address_reason": "a 32-bit DMA mask' -- \
+	expect 0 '"max_address": 4294967295, "max_address_reason": "a 32-bit DMA mask' "importer dma32: its 32-bit mask from sysfs" -- \
 		"$tool" constraints --json "$imp/dma32"
-	check "importer seg64k: its segment limit from sysfs" 0 '"max_segment": 65536' -- \
+	expect 0 '"max_segment": 65536' "importer seg64k: its segment limit from sysfs" -- \
 		"$tool" constraints --json "$imp/seg64k"
 	top_addr=$(awk '/start_pfn/ { s = $2 } /spanned/ { sp = $2 } /start_pfn/ && sp { e = s + sp; if (e > m) m = e } END { printf "%.0f\n", m * 4096 }' /proc/zoneinfo)
 	if [ "$top_addr" -gt 4294967296 ] && [ -e /dev/dma_heap/system-dma32 ]; then
-		check "importer dma32: a heap below 4 GiB when memory lies above (system-dma32)" 0 \
-			"^heap system-dma32: .*reaches only up to 0xffffffff" -- \
+		expect 0 "^heap system-dma32: .*reaches only up to 0xffffffff" "importer dma32: a heap below 4 GiB when memory lies above (system-dma32)" -- \
 			"$tool" alloc --for "$imp/dma32" --size 1M
 	elif [ "$top_addr" -le 4294967296 ]; then
-		check "importer dma32: with all memory below 4 GiB, no limited heap is needed" 0 \
-			"^heap system[a-z-]*: no device needs contiguous memory; the CPU" -- \
+		expect 0 "^heap system[a-z-]*: no device needs contiguous memory; the CPU" "importer dma32: with all memory below 4 GiB, no limited heap is needed" -- \
 			"$tool" alloc --for "$imp/dma32" --size 1M
 	else
 		skip "importer dma32: a heap below 4 GiB when memory lies above" "no system-dma32 heap"

@@ -9,9 +9,7 @@
 # the kernel's) and dmaheap's heaps still answer at /dev/dma_heap/<name>.
 # A name that is taken is refused with a log line naming it.
 mods=$DMAHEAP_MODULES
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+. "$(dirname "$0")/../tap.sh"
 
 mapfile -t order < <(sed 's|.*/||; s|\.k\?o$||' "$mods/modules.order")
 core=${order[0]}
@@ -52,14 +50,14 @@ PY
 }
 
 # --- what this kernel got -------------------------------------------------------
-ok "$([ -c "/dev/dma_heap/$sysname" ] && [ -d "/sys/class/$class/$sysname/stats" ] && echo 0 || echo 1)" \
+result "$([ -c "/dev/dma_heap/$sysname" ] && [ -d "/sys/class/$class/$sysname/stats" ] && echo 0 || echo 1)" \
 	"dmaheap's system heap is /dev/dma_heap/$sysname, its statistics in /sys/class/$class/$sysname/stats"
 if [ "$mode" = own ]; then
-	ok "$([ "$sysname" = system ] && [ ! -e /sys/class/dmaheap ] && echo 0 || echo 1)" \
+	result "$([ "$sysname" = system ] && [ ! -e /sys/class/dmaheap ] && echo 0 || echo 1)" \
 		"no kernel core: dmaheap's core provides /dev/dma_heap and its heap is \"system\""
 else
 	systems=$(ls -1 /dev/dma_heap | grep -cx system)
-	ok "$([ "$sysname" = system-pooled ] && [ "$systems" = 1 ] &&
+	result "$([ "$sysname" = system-pooled ] && [ "$systems" = 1 ] &&
 		[ -e /sys/class/dma_heap/system ] && [ ! -e /sys/class/dmaheap/system ] && echo 0 || echo 1)" \
 		"beside the kernel's core: one \"system\", the kernel's; dmaheap's is \"$sysname\" ($(ls /dev/dma_heap | tr '\n' ' '))"
 	allocs0=$(cat "/sys/class/dmaheap/$sysname/stats/allocations")
@@ -67,16 +65,16 @@ else
 	holder=$!
 	read -r -u 8 ready exp
 	allocs1=$(cat "/sys/class/dmaheap/$sysname/stats/allocations")
-	ok "$([ "$ready" = ready ] && [ "$exp" = "$sysname" ] && [ "$allocs1" = $((allocs0 + 1)) ] && echo 0 || echo 1)" \
+	result "$([ "$ready" = ready ] && [ "$exp" = "$sysname" ] && [ "$allocs1" = $((allocs0 + 1)) ] && echo 0 || echo 1)" \
 		"/dev/dma_heap/$sysname is served by dmaheap's heap (exporter $exp, allocations $allocs0 -> $allocs1)"
 	kill "$holder"
 	exec 8<&-
 	wait "$holder" 2>/dev/null
 	if [ "$mode" = kernel ]; then
-		ok "$([ -e "/sys/class/dma_heap/$sysname" ] && echo 0 || echo 1)" \
+		result "$([ -e "/sys/class/dma_heap/$sysname" ] && echo 0 || echo 1)" \
 			"the kernel's core made the node: /sys/class/dma_heap/$sysname exists"
 	else
-		ok "$([ -e "/sys/class/dmaheap/$sysname/dev" ] && [ ! -e "/sys/class/dma_heap/$sysname" ] && echo 0 || echo 1)" \
+		result "$([ -e "/sys/class/dmaheap/$sysname/dev" ] && [ ! -e "/sys/class/dma_heap/$sysname" ] && echo 0 || echo 1)" \
 			"dmaheap_registrar made the node (the kernel exports no dma_heap_add)"
 	fi
 fi
@@ -94,17 +92,17 @@ taken_name() {
 	rc=$?
 	log=$(dmesg)
 	if [ "$loads" = yes ]; then
-		ok "$([ "$rc" = 0 ] && [ -c "$node" ] && grep -q 'heap system already exists' <<<"$log" &&
+		result "$([ "$rc" = 0 ] && [ -c "$node" ] && grep -q 'heap system already exists' <<<"$log" &&
 			[ -c /dev/dma_heap/system ] && echo 0 || echo 1)" \
 			"$what is refused with a log line naming it; $node still loads, /dev/dma_heap/system stays"
 		rmmod "$m"
 	else
-		ok "$([ "$rc" != 0 ] && grep -q 'heap system already exists' <<<"$log" &&
+		result "$([ "$rc" != 0 ] && grep -q 'heap system already exists' <<<"$log" &&
 			[ -c /dev/dma_heap/system ] && echo 0 || echo 1)" \
 			"$what is refused with a log line naming it, /dev/dma_heap/system stays"
 	fi
 	insmod "$mods/$m.ko"
-	ok "$([ $? = 0 ] && [ -c "$node" ] && echo 0 || echo 1)" "and $m loads again ($node)"
+	result "$([ $? = 0 ] && [ -c "$node" ] && echo 0 || echo 1)" "and $m loads again ($node)"
 }
 if [ "$mode" = registrar ]; then
 	taken_name dmaheap_system name=system no "/dev/dma_heap/$sysname" \
@@ -121,7 +119,7 @@ fi
 if [ "$mode" = kernel ]; then
 	for m in "${heaps[@]}" dmaheap_helpers "$core"; do
 		rmmod "$m" 2>/dev/null
-		ok "$(lsmod | grep -q "^$m " && echo 0 || echo 1)" \
+		result "$(lsmod | grep -q "^$m " && echo 0 || echo 1)" \
 			"$m: rmmod refused, with no buffer or node open: the kernel's core cannot remove heaps"
 	done
 	echo "1..$n"
@@ -132,24 +130,24 @@ for i in "${!heaps[@]}"; do
 	m=${heaps[$i]} node=/dev/dma_heap/${nodes[$i]}
 	exec 7<"$node"
 	rmmod "$m" 2>/dev/null
-	ok $(lsmod | grep -q "^$m " && echo 0 || echo 1) "$m: rmmod refused while $node is open"
+	result $(lsmod | grep -q "^$m " && echo 0 || echo 1) "$m: rmmod refused while $node is open"
 	exec 7<&-
 
 	exec 8< <(hold_buffer "$node")
 	holder=$!
 	read -r -u 8 ready _
-	ok $([ "$ready" = ready ] && echo 0 || echo 1) "$m: another process holds a buffer"
+	result $([ "$ready" = ready ] && echo 0 || echo 1) "$m: another process holds a buffer"
 	rmmod "$m" 2>/dev/null
-	ok $(lsmod | grep -q "^$m " && echo 0 || echo 1) "$m: rmmod refused while a buffer is alive"
+	result $(lsmod | grep -q "^$m " && echo 0 || echo 1) "$m: rmmod refused while a buffer is alive"
 	kill "$holder"
 	exec 8<&-
 	wait "$holder" 2>/dev/null
 	rmmod "$m"
-	ok $? "$m: rmmod works once the buffer and node are gone"
-	ok $([ ! -e "$node" ] && echo 0 || echo 1) "$m: $node is gone after unload"
+	result $? "$m: rmmod works once the buffer and node are gone"
+	result $([ ! -e "$node" ] && echo 0 || echo 1) "$m: $node is gone after unload"
 	insmod "$mods/$m.ko"
-	ok $? "$m: loads again"
-	ok $([ -c "$node" ] && echo 0 || echo 1) "$m: $node is back"
+	result $? "$m: loads again"
+	result $([ -c "$node" ] && echo 0 || echo 1) "$m: $node is back"
 done
 
 # Heap modules are what users reload: 100 cycles of them, each opening a
@@ -175,7 +173,7 @@ for c in $(seq $cycles); do
 		insmod "$mods/$m.ko" || errors=$((errors + 1))
 	done
 done
-ok $errors "$cycles unload/load cycles of the heap modules, $((cycles / 10)) of the whole stack ($errors errors)"
+result $errors "$cycles unload/load cycles of the heap modules, $((cycles / 10)) of the whole stack ($errors errors)"
 loaded=$(lsmod | grep -cE "^($core|dmaheap_helpers|dmaheap_system|dmaheap_cma) ")
-ok $([ "$loaded" = $((2 + ${#heaps[@]})) ] && echo 0 || echo 1) "all modules loaded at the end ($loaded)"
+result $([ "$loaded" = $((2 + ${#heaps[@]})) ] && echo 0 || echo 1) "all modules loaded at the end ($loaded)"
 echo "1..$n"

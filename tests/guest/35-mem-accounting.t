@@ -9,9 +9,7 @@
 # Without a limit, a process holding buffers until memory runs out gets
 # ENOMEM while memory the kernel itself can use (not free CMA) is left,
 # nobody is OOM-killed, and everything comes back when it exits.
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+. "$(dirname "$0")/../tap.sh"
 
 bin=$DMAHEAP_BUILD/tests/guest/mem-accounting
 [ -x "$bin" ] || skip_all "$bin is not built (ninja -C build)"
@@ -76,30 +74,30 @@ pool_get() { cat "$pool/$1" 2>/dev/null || echo 0; }
 # --- off (the default): nothing is charged, the limit does not apply ------------
 echo 0 >"$param"
 run_in_group 24
-ok "$([ "$r_alloc" = 24 ] && [ "$r_errno" = 0 ] &&
+result "$([ "$r_alloc" = 24 ] && [ "$r_errno" = 0 ] &&
 	[ $((r_held - r_before)) -lt $buf ] && echo 0 || echo 1)" \
 	"mem_accounting off: 24 x 4 MiB (96 MiB) in a group limited to 64 MiB all succeed, charged $(((r_held - r_before) / 1024)) KiB"
 
 # --- on: charged, limited, uncharged --------------------------------------------
 echo 1 >"$param"
-ok "$([ "$(cat "$param")" = Y ] && echo 0 || echo 1)" "$param can be switched on at run time"
+result "$([ "$(cat "$param")" = Y ] && echo 0 || echo 1)" "$param can be switched on at run time"
 kills0=$(oom_kills) events0=$(awk '$1 == "oom_kill" { print $2 }' "$group/memory.events")
 hits0=$(pool_get hits) pooled0=$(pool_get bytes)
 run_in_group 64
 got=$((r_alloc * buf))
-ok "$([ "$r_errno" = 12 ] && echo 0 || echo 1)" \
+result "$([ "$r_errno" = 12 ] && echo 0 || echo 1)" \
 	"mem_accounting on: the allocation beyond memory.max fails with ENOMEM (errno $r_errno after $r_alloc buffers)"
-ok "$([ $((r_before + got)) -le $limit ] && [ $((r_before + got + buf + MiB)) -gt $limit ] && echo 0 || echo 1)" \
+result "$([ $((r_before + got)) -le $limit ] && [ $((r_before + got + buf + MiB)) -gt $limit ] && echo 0 || echo 1)" \
 	"the 64 MiB limit holds to within one buffer: $((got / MiB)) MiB of buffers + $((r_before / 1024)) KiB the process had"
-ok "$([ $((r_held - r_before)) -ge "$got" ] && echo 0 || echo 1)" \
+result "$([ $((r_held - r_before)) -ge "$got" ] && echo 0 || echo 1)" \
 	"the buffers are charged to the group: memory.current grew by $(((r_held - r_before) / 1024)) KiB for $((got / 1024)) KiB"
-ok "$([ $((r_freed - r_before)) -lt $MiB ] && echo 0 || echo 1)" \
+result "$([ $((r_freed - r_before)) -lt $MiB ] && echo 0 || echo 1)" \
 	"freeing them uncharges the group: memory.current $((r_held / 1024)) -> $((r_freed / 1024)) KiB (before: $((r_before / 1024)) KiB)"
 events1=$(awk '$1 == "oom_kill" { print $2 }' "$group/memory.events")
-ok "$([ "$(oom_kills)" = "$kills0" ] && [ "$events1" = "$events0" ] && echo 0 || echo 1)" \
+result "$([ "$(oom_kills)" = "$kills0" ] && [ "$events1" = "$events0" ] && echo 0 || echo 1)" \
 	"nobody was OOM-killed, in the group or outside it (oom_kill $kills0 -> $(oom_kills))"
 if [ -n "$pool" ] && [ "$(cat "$pool/enabled")" = 1 ]; then
-	ok "$([ "$(pool_get hits)" = "$hits0" ] && [ "$(pool_get bytes)" -le "$pooled0" ] && echo 0 || echo 1)" \
+	result "$([ "$(pool_get hits)" = "$hits0" ] && [ "$(pool_get bytes)" -le "$pooled0" ] && echo 0 || echo 1)" \
 		"charged buffers bypass the pool: hits $hits0 -> $(pool_get hits), pooled bytes $pooled0 -> $(pool_get bytes)"
 else
 	echo "ok $((n += 1)) - charged buffers bypass the pool # SKIP the pool of $sysname is off"
@@ -108,7 +106,7 @@ fi
 # --- off again: buffers allocated while it was on stay accounted until freed ----
 echo 0 >"$param"
 run_in_group 4
-ok "$([ "$r_alloc" = 4 ] && [ $((r_held - r_before)) -lt $buf ] && echo 0 || echo 1)" \
+result "$([ "$r_alloc" = 4 ] && [ $((r_held - r_before)) -lt $buf ] && echo 0 || echo 1)" \
 	"switched off again: nothing is charged ($(((r_held - r_before) / 1024)) KiB for 16 MiB)"
 
 # --- no limit: the whole machine --------------------------------------------------
@@ -133,12 +131,12 @@ print(len(fds), err, info["MemAvailable"], info.get("CmaFree", 0), info["MemTota
 PY
 )
 read -r held err avail_full cma_free total <<<"$out"
-ok "$([ "$err" = 12 ] && [ "$(oom_kills)" = "$kills0" ] && [ "${held:-0}" -gt 0 ] && echo 0 || echo 1)" \
+result "$([ "$err" = 12 ] && [ "$(oom_kills)" = "$kills0" ] && [ "${held:-0}" -gt 0 ] && echo 0 || echo 1)" \
 	"holding $sysname buffers until memory runs out: ENOMEM after $held x 16 MiB ($((${held:-0} * 16)) MiB, $((${avail_full:-0} / 1024)) MiB left available), nobody OOM-killed"
 # Free CMA pages are no use to the kernel's own (unmovable) allocations: what
 # is left beside them must still be there, or the kernel thrashes in reclaim.
 left=$((${avail_full:-0} - ${cma_free:-0}))
-ok "$([ -n "$total" ] && [ "$left" -ge $((total / 64)) ] && echo 0 || echo 1)" \
+result "$([ -n "$total" ] && [ "$left" -ge $((total / 64)) ] && echo 0 || echo 1)" \
 	"at ENOMEM, memory the kernel itself can allocate is left: $((left / 1024)) MiB available beside $((${cma_free:-0} / 1024)) MiB of free CMA (at least $((${total:-0} / 64 / 1024)) MiB)"
-ok "$([ -n "$avail_full" ] && [ $(($(avail) + 65536)) -ge "$avail0" ] && echo 0 || echo 1)" \
+result "$([ -n "$avail_full" ] && [ $(($(avail) + 65536)) -ge "$avail0" ] && echo 0 || echo 1)" \
 	"all of it comes back when the process exits: available (with the pool) $((avail0 / 1024)) MiB, then $((${avail_full:-0} / 1024)) MiB, then $(($(avail) / 1024)) MiB"

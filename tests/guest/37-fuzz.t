@@ -7,7 +7,7 @@
 # once the process is gone, and the kernel reports nothing (the test bed
 # fails the run on a report; kmemleak is read at its end).
 # DMAHEAP_FUZZ_SEED and DMAHEAP_FUZZ_ITERATIONS change the run.
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+. "$(dirname "$0")/../tap.sh"
 bin=$DMAHEAP_BUILD/tests/guest/heap-fuzz
 [ -x "$bin" ] || skip_all "$bin is not built (ninja -C build)"
 heaps=()
@@ -33,7 +33,6 @@ restore() {
 trap restore EXIT
 
 echo "# seed $seed, $iterations iterations on ${heaps[*]}${reload:+; reloading dmaheap_cma}"
-n=0
 plan=$((6 + ${#heaps[@]} + (${#reload[@]} ? 1 : 0)))
 echo "1..$plan"
 while IFS= read -r line; do

@@ -18,12 +18,8 @@ sysfs=/sys/class/dma_heap/$name
 [ -d "$sysfs/stats" ] || sysfs=/sys/class/dmaheap/$name
 pool=$sysfs/pool
 MiB=$((1024 * 1024))
-n=0
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
+. "$(dirname "$0")/../tap.sh"
 pool_stat() { cat "$pool/$1" 2>/dev/null || echo -1; }
 
 # Run a helper subcommand, number its "ok - " lines, pass its "# " lines on.
@@ -42,7 +38,7 @@ helper() {
 	done <"$out"
 	rm -f "$out"
 	if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
-		ok 1 "page-pool $* exited with status $rc"
+		result 1 "page-pool $* exited with status $rc"
 	fi
 	return "$rc"
 }
@@ -60,16 +56,16 @@ for f in pages_order8 pages_order4 pages_order0 clean_order8 clean_order4 clean_
 	zeroed_on_free zeroing_us bytes limit_bytes enabled aged decay_ms; do
 	[ -r "$pool/$f" ] || missing="$missing $f"
 done
-ok "$([ -z "$missing" ] && echo 0 || echo 1)" "$pool has every counter${missing:+ (missing:$missing)}"
+result "$([ -z "$missing" ] && echo 0 || echo 1)" "$pool has every counter${missing:+ (missing:$missing)}"
 total_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
 limit_mb=$(cat "$param/pool_limit_mb")
-ok "$([ "$(cat "$param/pool")" = Y ] && [ "$(pool_stat enabled)" = 1 ] &&
+result "$([ "$(cat "$param/pool")" = Y ] && [ "$(pool_stat enabled)" = 1 ] &&
 	[ "$limit_mb" -ge $((total_kib / 8 / 1024 - 1)) ] && [ "$limit_mb" -le $((total_kib / 8 / 1024 + 1)) ] &&
 	[ "$(pool_stat limit_bytes)" = $((limit_mb * MiB)) ] && echo 0 || echo 1)" \
 	"pool on by default, limit an eighth of RAM (${limit_mb} MiB of $((total_kib / 1024)) MiB)"
 
 decay_ms=$(cat "$param/pool_decay_ms")
-ok "$([ "$decay_ms" = 10000 ] && [ "$(pool_stat decay_ms)" = 10000 ] && echo 0 || echo 1)" \
+result "$([ "$decay_ms" = 10000 ] && [ "$(pool_stat decay_ms)" = 10000 ] && echo 0 || echo 1)" \
 	"idle ageing on by default (pool_decay_ms=$decay_ms, decay_ms=$(pool_stat decay_ms))"
 # Until the ageing cases, only what a test does may change the pool.
 echo 0 >"$param/pool_decay_ms"
@@ -88,15 +84,15 @@ for size in 4096 65536 $MiB $((MiB + 65536 + 4096)) $((8 * MiB)); do
 	hits0=$(pool_stat hits)
 	helper reuse "$size" "$count" 3 idle
 	hits=$(pool_stat hits)
-	ok "$([ "$hits" -gt "$hits0" ] && echo 0 || echo 1)" \
+	result "$([ "$hits" -gt "$hits0" ] && echo 0 || echo 1)" \
 		"$size-byte buffers came from the pool once it was idle (hits $hits0 -> $hits)"
 done
-ok "$([ "$(pool_stat zeroed_in_background)" -gt "$zeroed0" ] && echo 0 || echo 1)" \
+result "$([ "$(pool_stat zeroed_in_background)" -gt "$zeroed0" ] && echo 0 || echo 1)" \
 	"the worker zeroed pages in the background (+$(($(pool_stat zeroed_in_background) - zeroed0)) pages in $(pool_stat zeroing_us) us in all)"
-ok "$([ "$(pool_stat zeroed_on_free)" -gt "$on_free0" ] && echo 0 || echo 1)" \
+result "$([ "$(pool_stat zeroed_on_free)" -gt "$on_free0" ] && echo 0 || echo 1)" \
 	"single pages freed while the worker slept were zeroed on free (+$(($(pool_stat zeroed_on_free) - on_free0)) pages)"
 for o in 8 4 0; do
-	ok "$([ "$(pool_stat clean_order$o)" -gt 0 ] && echo 0 || echo 1)" \
+	result "$([ "$(pool_stat clean_order$o)" -gt 0 ] && echo 0 || echo 1)" \
 		"order $o chunks are pooled ($(pool_stat clean_order$o) clean)"
 done
 
@@ -106,27 +102,27 @@ helper shared-map $((4 * MiB + 65536 + 4096))
 # --- turning the pool off and on ----------------------------------------------
 echo 0 >"$param/pool"
 sum=$(($(pool_stat pages_order8) + $(pool_stat pages_order4) + $(pool_stat pages_order0)))
-ok "$([ "$(pool_stat enabled)" = 0 ] && [ "$(pool_stat bytes)" = 0 ] && [ "$sum" = 0 ] && echo 0 || echo 1)" \
+result "$([ "$(pool_stat enabled)" = 0 ] && [ "$(pool_stat bytes)" = 0 ] && [ "$sum" = 0 ] && echo 0 || echo 1)" \
 	"pool=0 at runtime drains the pool (bytes $(pool_stat bytes), chunks $sum)"
 hits0=$(pool_stat hits)
 helper reuse $MiB 8 2 now
-ok "$([ "$(pool_stat hits)" = "$hits0" ] && [ "$(pool_stat bytes)" = 0 ] && echo 0 || echo 1)" \
+result "$([ "$(pool_stat hits)" = "$hits0" ] && [ "$(pool_stat bytes)" = 0 ] && echo 0 || echo 1)" \
 	"with the pool off, nothing is taken from or kept in it (hits +$(($(pool_stat hits) - hits0)), bytes $(pool_stat bytes))"
 echo 1 >"$param/pool"
 hits0=$(pool_stat hits)
 helper reuse $MiB 8 2 idle
-ok "$([ "$(pool_stat enabled)" = 1 ] && [ "$(pool_stat hits)" -gt "$hits0" ] && [ "$(pool_stat bytes)" -gt 0 ] && echo 0 || echo 1)" \
+result "$([ "$(pool_stat enabled)" = 1 ] && [ "$(pool_stat hits)" -gt "$hits0" ] && [ "$(pool_stat bytes)" -gt 0 ] && echo 0 || echo 1)" \
 	"pool=1 turns it back on (hits +$(($(pool_stat hits) - hits0)), bytes $(pool_stat bytes))"
 
 # --- the limit ----------------------------------------------------------------
 echo 8 >"$param/pool_limit_mb"
-ok "$([ "$(pool_stat limit_bytes)" = $((8 * MiB)) ] && [ "$(pool_stat bytes)" -le $((8 * MiB)) ] && echo 0 || echo 1)" \
+result "$([ "$(pool_stat limit_bytes)" = $((8 * MiB)) ] && [ "$(pool_stat bytes)" -le $((8 * MiB)) ] && echo 0 || echo 1)" \
 	"pool_limit_mb=8 trims the pool at once ($(pool_stat bytes) bytes)"
 helper fill 32
-ok "$([ "$(pool_stat bytes)" -le $((8 * MiB)) ] && [ "$(pool_stat bytes)" -gt 0 ] && echo 0 || echo 1)" \
+result "$([ "$(pool_stat bytes)" -le $((8 * MiB)) ] && [ "$(pool_stat bytes)" -gt 0 ] && echo 0 || echo 1)" \
 	"freeing 32 MiB keeps at most 8 MiB in the pool ($(($(pool_stat bytes) / 1024)) KiB)"
 echo 0 >"$param/pool_limit_mb"
-ok "$([ "$(cat "$param/pool_limit_mb")" = "$limit_mb" ] && echo 0 || echo 1)" \
+result "$([ "$(cat "$param/pool_limit_mb")" = "$limit_mb" ] && echo 0 || echo 1)" \
 	"pool_limit_mb=0 restores the default ($(cat "$param/pool_limit_mb") MiB)"
 
 # --- memory pressure ----------------------------------------------------------
@@ -136,7 +132,7 @@ oom0=$(oom_kills)
 helper fill $((limit_mb * 3 / 4))
 helper pressure
 oom=$(oom_kills)
-ok "$([ "$oom" = "$oom0" ] && echo 0 || echo 1)" \
+result "$([ "$oom" = "$oom0" ] && echo 0 || echo 1)" \
 	"the OOM killer did not run ($oom0 -> $oom reports in the kernel log)"
 
 # --- idle ageing ----------------------------------------------------------------
@@ -151,12 +147,12 @@ for _ in $(seq 300); do
 	sleep 0.1
 done
 aged=$(($(pool_stat aged) - aged0))
-ok "$([ "$(pool_stat decay_ms)" = 100 ] && [ "$held" -gt 0 ] && [ "$(pool_stat bytes)" = 0 ] &&
+result "$([ "$(pool_stat decay_ms)" = 100 ] && [ "$held" -gt 0 ] && [ "$(pool_stat bytes)" = 0 ] &&
 	[ $((aged * 4096)) -ge "$held" ] && echo 0 || echo 1)" \
 	"pool_decay_ms=100: the idle pool gives back all $((held / 1024)) KiB by itself (aged +$aged pages, $(pool_stat bytes) bytes left)"
 echo 0 >"$param/pool_decay_ms"
 helper fill 8
-ok "$([ "$(pool_stat decay_ms)" = 0 ] && [ "$(pool_stat bytes)" -gt 0 ] && echo 0 || echo 1)" \
+result "$([ "$(pool_stat decay_ms)" = 0 ] && [ "$(pool_stat bytes)" -gt 0 ] && echo 0 || echo 1)" \
 	"pool_decay_ms=0 stops ageing: the pool refills and keeps $(($(pool_stat bytes) / 1024)) KiB"
 
 # --- unloading with a full pool ------------------------------------------------
@@ -165,25 +161,25 @@ held=$(pool_stat bytes)
 if [ "${sysfs#/sys/class/dmaheap/}" != "$sysfs" ] && [ ! -e "$sysfs/dev" ]; then
 	# The kernel's own core made the node and cannot remove it.
 	rmmod dmaheap_system 2>/dev/null
-	ok "$(lsmod | grep -q '^dmaheap_system ' && echo 0 || echo 1)" \
+	result "$(lsmod | grep -q '^dmaheap_system ' && echo 0 || echo 1)" \
 		"rmmod dmaheap_system is refused: its node belongs to the kernel's core, which cannot remove heaps"
-	ok "$([ "$(pool_stat bytes)" -gt 0 ] && [ -c "/dev/dma_heap/$name" ] && echo 0 || echo 1)" \
+	result "$([ "$(pool_stat bytes)" -gt 0 ] && [ -c "/dev/dma_heap/$name" ] && echo 0 || echo 1)" \
 		"and /dev/dma_heap/$name and its pool ($((held / MiB)) MiB) are still there"
 	echo "1..$n"
 	exit 0
 fi
 free0=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
 rmmod dmaheap_system
-ok $? "rmmod dmaheap_system with $((held / MiB)) MiB in the pool"
+result $? "rmmod dmaheap_system with $((held / MiB)) MiB in the pool"
 free1=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
-ok "$([ $(((free1 - free0) * 1024)) -ge $((held - 8 * MiB)) ] && echo 0 || echo 1)" \
+result "$([ $(((free1 - free0) * 1024)) -ge $((held - 8 * MiB)) ] && echo 0 || echo 1)" \
 	"MemFree recovers what the pool held ($((free0 / 1024)) -> $((free1 / 1024)) MiB, pool had $((held / MiB)) MiB)"
 insmod "$mods/dmaheap_system.ko" pool=0
 loaded=$?
-ok "$([ "$loaded" = 0 ] && [ "$(pool_stat enabled)" = 0 ] && [ "$(cat "$param/pool")" = N ] && echo 0 || echo 1)" \
+result "$([ "$loaded" = 0 ] && [ "$(pool_stat enabled)" = 0 ] && [ "$(cat "$param/pool")" = N ] && echo 0 || echo 1)" \
 	"dmaheap_system loads again with pool=0"
 echo 1 >"$param/pool"
 helper reuse 65536 8 2 idle
-ok "$([ "$(pool_stat enabled)" = 1 ] && [ "$(pool_stat hits)" -gt 0 ] && echo 0 || echo 1)" \
+result "$([ "$(pool_stat enabled)" = 1 ] && [ "$(pool_stat hits)" -gt 0 ] && echo 0 || echo 1)" \
 	"and its pool can be turned on afterwards (hits $(pool_stat hits))"
 echo "1..$n"

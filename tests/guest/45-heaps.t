@@ -12,9 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${DMAHEAP_BUILD:-$top/build}
 mods=$DMAHEAP_MODULES
 ko=$mods/dmaheap_carveout.ko
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+. "$(dirname "$0")/../tap.sh"
 
 # The first memmap=SIZE$START of the command line, in bytes.
 reserved=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^memmap=\([0-9]*[KMG]\)\$\(0x[0-9a-fA-F]*\)$/\1 \2/p' | head -n1)
@@ -66,19 +64,19 @@ rmmod dmaheap_carveout 2>/dev/null
 ram=$(grep -E '^[0-9a-f]+-[0-9a-f]+ : System RAM' /proc/iomem | sed -n 2p | cut -d- -f1)
 out=$(load carveout="ram=16M@0x$ram")
 rc=$?
-ok $([ $rc != 0 ] && grep -q "ram: range \[.*\] overlaps System RAM" <<<"$out" && echo 0 || echo 1) \
+result $([ $rc != 0 ] && grep -q "ram: range \[.*\] overlaps System RAM" <<<"$out" && echo 0 || echo 1) \
 	"a range in System RAM is refused, naming it: $(head -n1 <<<"$out")"
 out=$(load carveout="odd=16M@$(hex $((start + 2048)))")
 rc=$?
-ok $([ $rc != 0 ] && grep -q "odd: range .* not page aligned" <<<"$out" && echo 0 || echo 1) \
+result $([ $rc != 0 ] && grep -q "odd: range .* not page aligned" <<<"$out" && echo 0 || echo 1) \
 	"an unaligned range is refused: $(head -n1 <<<"$out")"
 out=$(load unmapped="gone=16M@0x7000000000")
 rc=$?
-ok $([ $rc != 0 ] && grep -q "gone: range \[.*\] is not reserved memory" <<<"$out" && echo 0 || echo 1) \
+result $([ $rc != 0 ] && grep -q "gone: range \[.*\] is not reserved memory" <<<"$out" && echo 0 || echo 1) \
 	"a range nothing reserved is refused: $(head -n1 <<<"$out")"
 out=$(load carveout="nonsense")
 rc=$?
-ok $([ $rc != 0 ] && grep -q "is not NAME=SIZE@START" <<<"$out" && echo 0 || echo 1) \
+result $([ $rc != 0 ] && grep -q "is not NAME=SIZE@START" <<<"$out" && echo 0 || echo 1) \
 	"a malformed parameter is refused: $(head -n1 <<<"$out")"
 # --- carveout and unmapped, one load: a third range overlapping the first ----
 # Loaded once: where the kernel's own core made the nodes (7.x), a module
@@ -89,7 +87,7 @@ kernel_nodes=0
 out=$(load carveout="carveout=$((half >> 20))M@$(hex $start),second=16M@$(hex $((start + half / 2)))" \
 	unmapped="unmapped=$((half >> 20))M@$(hex $((start + half)))")
 rc=$?
-ok $([ $rc = 0 ] && [ -c /dev/dma_heap/carveout ] && [ -c /dev/dma_heap/unmapped ] &&
+result $([ $rc = 0 ] && [ -c /dev/dma_heap/carveout ] && [ -c /dev/dma_heap/unmapped ] &&
 	[ ! -e /dev/dma_heap/second ] && grep -q "second: range \[.*\] is already claimed" <<<"$out" &&
 	echo 0 || echo 1) \
 	"overlapping ranges: the first becomes a heap, the second is refused: $(grep second <<<"$out" | head -n1)"
@@ -97,7 +95,7 @@ ok $([ $rc = 0 ] && [ -c /dev/dma_heap/carveout ] && [ -c /dev/dma_heap/unmapped
 # --- the kernel's own selftest on the carveout ----------------------------------
 selftest=$build/tests/kernel/dmabuf-heap
 if [ ! -x "$selftest" ]; then
-	skip "the kernel's selftest on the carveout heap" "$selftest is not built (tests/kernel/build-selftest)"
+	skip "the kernel's selftest on the carveout heap" "$selftest is not built (testbed/kernel/build-selftest)"
 else
 	# It runs on every heap in /dev/dma_heap: give it one with only the
 	# carveout's node, in a mount namespace of its own.
@@ -106,7 +104,7 @@ else
 		mknod /dev/dma_heap/carveout c $((0x${1% *})) $((0x${1#* })) && exec "$2"' sh "$dev" "$selftest" 2>&1)
 	results=$(awk '/^Testing heap: /{ h = $3; next } h == "carveout" && /Testing .*:/' <<<"$out")
 	bad=$(grep -vc 'OK' <<<"$results")
-	ok $([ -n "$results" ] && [ "$bad" = 0 ] && echo 0 || echo 1) \
+	result $([ -n "$results" ] && [ "$bad" = 0 ] && echo 0 || echo 1) \
 		"the kernel's selftest passes on the carveout heap ($(grep -c . <<<"$results") checks, $bad failed)"
 	[ "$bad" = 0 ] || sed 's/^/# /' <<<"$results"
 fi
@@ -116,13 +114,13 @@ heaps carveout $half "$(hex $((start + half - 1)))" unmapped $half "$(hex $((sta
 
 if [ "$kernel_nodes" = 1 ]; then
 	rmmod dmaheap_carveout 2>/dev/null
-	ok $(lsmod | grep -q '^dmaheap_carveout ' && echo 0 || echo 1) \
+	result $(lsmod | grep -q '^dmaheap_carveout ' && echo 0 || echo 1) \
 		"dmaheap_carveout stays: the kernel's core made its nodes and cannot remove heaps"
 	echo "1..$n"
 	exit 0
 fi
 rmmod dmaheap_carveout
-ok $? "dmaheap_carveout unloads once its buffers are gone"
+result $? "dmaheap_carveout unloads once its buffers are gone"
 load >/dev/null
-ok $? "dmaheap_carveout loads again without ranges, as at boot"
+result $? "dmaheap_carveout loads again without ranges, as at boot"
 echo "1..$n"

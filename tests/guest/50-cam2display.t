@@ -2,7 +2,7 @@
 # camera -> display: vivid captures into dma-heap buffers it imports
 # (V4L2_MEMORY_DMABUF), vkms shows each frame from the same dma-buf, and the
 # vkms writeback PNG must show vivid's 75% colour bars at the display's mode
-# size. Runs in the guest (tests/vm/run); without vkms (Debian's stock
+# size. Runs in the guest (testbed/vm/run); without vkms (Debian's stock
 # kernel) the display cases are skipped.
 set -uo pipefail
 top=${DMAHEAP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -12,11 +12,6 @@ out=$build/tests/cam2display
 camera=vivid-000-vid-cap
 . "$top/tests/tap.sh"
 
-check() { # check DESCRIPTION COMMAND...: one case from a command's status
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
 
 echo "1..11"
 
@@ -50,19 +45,19 @@ else
 	"$c2d" --camera "$camera" --frames 5 --output "$png" --report "$out/report.txt" >"$out/run.log" 2>&1
 	rc=$?
 	comment <"$out/run.log"
-	check "${cases[0]} (exit $rc)" test "$rc" = 0 -a -s "$png"
+	assert "${cases[0]} (exit $rc)" test "$rc" = 0 -a -s "$png"
 
 	buffers=$(grep -c '^camera\[[0-9]*\]: dma-buf inode .*GEM handle' "$out/run.log")
 	same=$(grep -c '^camera\[[0-9]*\]: dma-buf inode .* (same buffer)$' "$out/run.log")
-	check "${cases[1]} ($same of $buffers buffers)" test "$buffers" -ge 2 -a "$same" = "$buffers"
+	assert "${cases[1]} ($same of $buffers buffers)" test "$buffers" -ge 2 -a "$same" = "$buffers"
 
 	heaps=$(awk '$2 == "inode" { print $5 }' "$out/report.txt" | sort -u | tr '\n' ' ')
 	from_heap=0
 	for h in $heaps; do [ -e "/dev/dma_heap/$h" ] && from_heap=$((from_heap + 1)); done
-	check "${cases[2]} (heaps: $heaps)" test -n "$heaps" -a "$from_heap" = "$(wc -w <<<"$heaps")"
+	assert "${cases[2]} (heaps: $heaps)" test -n "$heaps" -a "$from_heap" = "$(wc -w <<<"$heaps")"
 
 	listed=$(grep -c '^  camera\[[0-9]*\] .* cpu-maps 0 devices .*vkms' "$out/report.txt")
-	check "${cases[3]} ($listed of $buffers)" \
+	assert "${cases[3]} ($listed of $buffers)" \
 		test "$listed" = "$buffers" -a -n "$(grep '^  cpu-copies 0 .*cpu-maps 0$' "$out/report.txt")"
 
 	"$c2d" --check-bars "$png" >"$out/check.log" 2>&1
@@ -70,17 +65,17 @@ else
 	comment <"$out/check.log"
 	mode=$(sed -n 's/^display: .*, mode \([0-9]*x[0-9]*\),.*/\1/p' "$out/run.log")
 	size=$(sed -n "s|^$png: \([0-9]*x[0-9]*\)\$|\1|p" "$out/check.log")
-	check "${cases[4]} (mode '$mode', PNG '$size')" test -n "$mode" -a "$mode" = "$size"
-	check "${cases[5]}" test "$bars_rc" = 0
+	assert "${cases[4]} (mode '$mode', PNG '$size')" test -n "$mode" -a "$mode" = "$size"
+	assert "${cases[5]}" test "$bars_rc" = 0
 
 	"$c2d" --buffers=v4l2 --frames 3 --output "$out/v4l2.png" >"$out/v4l2.log" 2>&1 &&
 		"$c2d" --check-bars "$out/v4l2.png" >>"$out/v4l2.log" 2>&1
 	rc=$?
 	[ "$rc" = 0 ] || comment <"$out/v4l2.log"
-	check "${cases[6]}" test "$rc" = 0
+	assert "${cases[6]}" test "$rc" = 0
 
 	# vivid-001 (dma-contig) and vkms both DMA-map each buffer: DMA-API
-	# debug's "overlapping mappings" report, which tests/vm/run ignores
+	# debug's "overlapping mappings" report, which testbed/vm/run ignores
 	# (docs/test-bed.md); any other kernel report still fails the run.
 	if ! grep -qsx vivid-001-vid-cap /sys/class/video4linux/*/name; then
 		skip "${cases[7]}" "no vivid-001-vid-cap (vivid n_devs=2 allocators=0,1)"
@@ -92,7 +87,7 @@ else
 		comment <"$out/contig.log"
 		heap=$(awk '$2 == "inode" { print $5; exit }' "$out/contig.txt" 2>/dev/null)
 		attached=$(grep -c '^  camera\[[0-9]*\] .* devices .*vivid.*vkms\|^  camera\[[0-9]*\] .* devices .*vkms.*vivid' "$out/contig.txt" 2>/dev/null)
-		check "${cases[7]} (heap '$heap', $attached buffers attached to vivid and vkms)" \
+		assert "${cases[7]} (heap '$heap', $attached buffers attached to vivid and vkms)" \
 			test "$rc" = 0 -a -n "$heap" -a "$heap" != system -a "$attached" -ge 1
 	fi
 fi
@@ -102,11 +97,11 @@ if [ -x "$c2d" ]; then
 	msg=$("$c2d" --camera no-such-camera --frames 1 --output "$out/none.png" 2>&1)
 	rc=$?
 	comment <<<"$msg"
-	check "a missing camera fails with status 1 and names it" \
+	assert "a missing camera fails with status 1 and names it" \
 		test "$rc" = 1 -a -n "$(grep -F "'no-such-camera'" <<<"$msg")"
 	"$c2d" --frames 0 >/dev/null 2>&1
 	rc=$?
-	check "bad usage exits with status 2 (got $rc)" test "$rc" = 2
+	assert "bad usage exits with status 2 (got $rc)" test "$rc" = 2
 	# An exhausted heap: another process holds 100 MiB of the test kernel's
 	# 128 MiB CMA area (the dmaheap tool prints its buffer, then holds it),
 	# so four 1920x1080 XR24 camera buffers (32 MiB) do not fit.
@@ -121,7 +116,7 @@ if [ -x "$c2d" ]; then
 		kill "$HOLDER_PID" 2>/dev/null
 		wait "$HOLDER_PID" 2>/dev/null
 		comment <<<"$msg"
-		check "an exhausted heap fails with status 1, naming the stage and the heap (got $rc)" \
+		assert "an exhausted heap fails with status 1, naming the stage and the heap (got $rc)" \
 			test "$rc" = 1 -a -n "$(grep -F 'camera' <<<"$msg" | grep -F 'default_cma_region')"
 	else
 		skip "an exhausted heap fails with status 1, naming the stage and the heap" "no CMA heap (cma_heap needs CONFIG_DMA_CMA)"

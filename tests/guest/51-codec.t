@@ -12,11 +12,6 @@ c2d=$build/examples/cam2display
 out=$build/tests/codec
 . "$top/tests/tap.sh"
 
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
 has_v4l2() { grep -qsx "$1" /sys/class/video4linux/*/name; }
 
 echo "1..6"
@@ -47,32 +42,32 @@ else
 	"$codec" --frames 5 --output "$out/decoded.png" --report "$out/report.txt" >"$out/run.log" 2>&1
 	rc=$?
 	comment <"$out/run.log"
-	check "${cases[0]} (exit $rc)" test "$rc" = 0 -a -s "$out/decoded.png"
+	assert "${cases[0]} (exit $rc)" test "$rc" = 0 -a -s "$out/decoded.png"
 
 	roles=$(awk '$2 == "inode" { sub(/\[.*/, "", $1); print $1 }' "$out/report.txt" | sort -u | tr '\n' ' ')
 	bad=0
 	for h in $(awk '$2 == "inode" { print $5 }' "$out/report.txt"); do
 		[ -e "/dev/dma_heap/$h" ] || bad=$((bad + 1))
 	done
-	check "${cases[1]} (roles: $roles; $bad not from a heap)" \
+	assert "${cases[1]} (roles: $roles; $bad not from a heap)" \
 		test "$roles" = "camera decoded fwht " -a "$bad" = 0
-	check "${cases[2]}" test -n "$(grep '^  cpu-copies 0 .*cpu-maps 0$' "$out/report.txt")"
+	assert "${cases[2]}" test -n "$(grep '^  cpu-copies 0 .*cpu-maps 0$' "$out/report.txt")"
 
 	handoffs=$(grep -c '^[a-z ]*\[[0-9]*\] imports .*(same buffer)$' "$out/run.log")
-	check "${cases[3]} ($handoffs hand-offs)" test "$handoffs" -ge 8 -a \
+	assert "${cases[3]} ($handoffs hand-offs)" test "$handoffs" -ge 8 -a \
 		-z "$(grep '^[a-z ]*\[[0-9]*\] imports .*DIFFERENT' "$out/run.log")"
 
 	"$c2d" --check-bars "$out/decoded.png" >"$out/check.log" 2>&1
 	rc=$?
 	comment <"$out/check.log"
-	check "${cases[4]}" test "$rc" = 0
+	assert "${cases[4]}" test "$rc" = 0
 fi
 
 if [ -x "$codec" ]; then
 	msg=$("$codec" --encoder no-such-encoder --frames 1 --output "$out/none.png" 2>&1)
 	rc=$?
 	comment <<<"$msg"
-	check "a missing codec fails with status 1, names it and says how to load it" \
+	assert "a missing codec fails with status 1, names it and says how to load it" \
 		test "$rc" = 1 -a -n "$(grep -F "'no-such-encoder'" <<<"$msg")"
 else
 	skip "a missing codec fails with status 1 and names it" "$codec is not built"

@@ -8,7 +8,7 @@
 # The test bed has no GPU, so the GPU is Mesa's software device, which maps
 # imported dma-bufs itself from Mesa 24.1 on. Debian 12's Mesa is 22.3, so
 # the test runs with Debian's Mesa from bookworm-backports, unpacked into the
-# cache by tests/mesa-backports on the host (./check does that first); the
+# cache by testbed/mesa-backports on the host (./check does that first); the
 # host's own Mesa is neither used nor changed. Skipped without vkms, vicodec
 # or that Mesa.
 set -uo pipefail
@@ -19,11 +19,6 @@ c2d=$build/examples/cam2display
 out=$build/tests/gpu-compose
 . "$top/tests/tap.sh"
 
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
 has_v4l2() { grep -qsx "$1" /sys/class/video4linux/*/name; }
 # Mesa's own chatter when GBM probes the display's device (no vkms driver).
 mesa_noise() { grep -v '^MESA-LOADER\|^failed to load driver\|^kmsro'; }
@@ -41,7 +36,7 @@ elif ! has_v4l2 vivid-000-vid-cap; then
 	skip_reason="no vivid-000-vid-cap (modprobe vivid)"
 elif ! ls /dev/dma_heap/* >/dev/null 2>&1; then
 	skip_reason="no /dev/dma_heap (dmaheap modules not loaded)"
-elif ! mesa_env=$("$top/tests/mesa-backports" --offline --env 2>&1); then
+elif ! mesa_env=$("$top/testbed/mesa-backports" --offline --env 2>&1); then
 	skip_reason="no Mesa >= 24.1 in the cache ($(tail -n1 <<<"$mesa_env"))"
 fi
 
@@ -65,7 +60,7 @@ mkdir -p "$out"
 rc=$?
 mesa_noise <"$out/run.log" | grep -v '^\(camera\|fwht\|decoded\|target\)\[' | comment
 version=$(sed -n 's/^gpu: EGL .*, OpenGL ES [0-9.]* Mesa \([^,]*\), renderer .*/\1/p' "$out/run.log")
-check "${cases[0]} (exit $rc, Mesa '$version')" \
+assert "${cases[0]} (exit $rc, Mesa '$version')" \
 	test "$rc" = 0 -a -s "$out/frame.png" -a "$version" = "$DMAHEAP_MESA"
 
 roles=$(awk '$2 == "inode" { sub(/\[.*/, "", $1); print $1 }' "$out/report.txt" | sort -u | tr '\n' ' ')
@@ -73,24 +68,24 @@ bad=0
 for h in $(awk '$2 == "inode" { print $5 }' "$out/report.txt"); do
 	[ -e "/dev/dma_heap/$h" ] || bad=$((bad + 1))
 done
-check "${cases[1]} (roles: $roles; $bad not from a heap)" \
+assert "${cases[1]} (roles: $roles; $bad not from a heap)" \
 	test "$roles" = "camera decoded fwht target " -a "$bad" = 0
 
 targets=$(grep -c '^target\[[0-9]*\]: dma-buf inode .*GEM handle' "$out/run.log")
 same=$(grep -c '^target\[[0-9]*\]: dma-buf inode .* (same buffer)$' "$out/run.log")
-check "${cases[2]} ($same of $targets)" test "$targets" -ge 2 -a "$same" = "$targets"
+assert "${cases[2]} ($same of $targets)" test "$targets" -ge 2 -a "$same" = "$targets"
 
 attached=$(grep -c '^  target\[[0-9]*\] .* devices .*vkms' "$out/report.txt")
 decoded=$(grep -c '^  decoded\[[0-9]*\] ' "$out/report.txt")
 mapped=$(grep -c '^  decoded\[[0-9]*\] .* cpu-maps [1-9]' "$out/report.txt")
-check "${cases[3]} ($attached of $targets targets attached, $mapped of $decoded decoded mapped)" \
+assert "${cases[3]} ($attached of $targets targets attached, $mapped of $decoded decoded mapped)" \
 	test "$attached" = "$targets" -a "$decoded" -ge 2 -a "$mapped" = "$decoded" \
 	-a -n "$(grep '^  cpu-copies 0 ' "$out/report.txt")"
 
 "$c2d" --check-bars "$out/frame.png" >"$out/check.log" 2>&1
 rc=$?
 comment <"$out/check.log"
-check "${cases[4]}" test "$rc" = 0
+assert "${cases[4]}" test "$rc" = 0
 
 # XRGB8888 sources are not run here: llvmpipe (Mesa 25.0.7) faulted in its
 # JIT'd texture fetch sampling them, intermittently (2 of about 30 runs, both
@@ -99,10 +94,10 @@ check "${cases[4]}" test "$rc" = 0
 	"$c2d" --check-bars "$out/rgb.png" >>"$out/rgb.log" 2>&1
 rc=$?
 [ "$rc" = 0 ] || mesa_noise <"$out/rgb.log" | comment
-check "${cases[5]}" test "$rc" = 0
+assert "${cases[5]}" test "$rc" = 0
 
 "$gpu" --gpu vkms --frames 1 --output "$out/kms.png" >"$out/kms.log" 2>&1
 rc=$?
 grep '^gpu-compose:' "$out/kms.log" | comment
-check "${cases[6]} (exit $rc)" \
+assert "${cases[6]} (exit $rc)" \
 	test "$rc" = 1 -a -n "$(grep 'DRM_IOCTL_MODE_MAP_DUMB.*--gpu software' "$out/kms.log")"

@@ -4,7 +4,7 @@
 # gst-pipeline-check): EOS, no copy in either pool, every dma-buf listed in
 # debugfs bufinfo with the chosen heap as exporter, the two pools' dma-bufs
 # distinct and recycled; the GPU stage (GStreamer GL on Mesa's software
-# device, tests/mesa-backports' Mesa) importing every decoded frame as a
+# device, testbed/mesa-backports' Mesa) importing every decoded frame as a
 # dma-buf (glupload's Dmabuf uploader, counted in its log); and a missing
 # device named in the error. The run SKIPs on kernels without vkms, vicodec
 # or a heap (Debian's stock kernel), the GPU case without GStreamer GL or a
@@ -20,15 +20,12 @@ export TMPDIR=${XDG_RUNTIME_DIR:-/tmp}
 frames=30
 . "$top/tests/tap.sh"
 
-check() { if eval "$1"; then ok "$2"; else not_ok "$2"; fi; }
-
 echo "1..6"
 
 out=$("$chain" --camera no-such-camera 2>&1)
 rc=$?
 comment <<<"$out"
-check '[ "$rc" = 1 ] && grep -q "^chain: no .*\(no-such-camera\|V4L2 devices\)" <<<"$out"' \
-	"a missing camera: exit status 1 and a message naming it"
+assert "a missing camera: exit status 1 and a message naming it" eval '[ "$rc" = 1 ] && grep -q "^chain: no .*\(no-such-camera\|V4L2 devices\)" <<<"$out"'
 
 reason=""
 [ -e /dev/dma_heap/system ] || reason="no /dev/dma_heap/system"
@@ -50,29 +47,25 @@ out=$(timeout 400 "$chain" --check --frames $frames 2>&1)
 rc=$?
 comment <<<"$out"
 heap=$(sed -n 's/^chain: .*, heap \([^,]*\), .*/\1/p' <<<"$out")
-check '[ "$rc" = 0 ] && grep -qx PASS <<<"$out"' "chain.sh --check: EOS (heap ${heap:-?}, status $rc)"
+assert "chain.sh --check: EOS (heap ${heap:-?}, status $rc)" eval '[ "$rc" = 0 ] && grep -qx PASS <<<"$out"'
 
-check 'grep -q "^camera-pool: frames $frames, .* copies 0$" <<<"$out" &&
-	grep -q "^decoder-pool: frames [1-9][0-9]*, .* copies 0$" <<<"$out"' \
-	"chain.sh --check: 0 copies in both pools, $frames frames captured"
+assert "chain.sh --check: 0 copies in both pools, $frames frames captured" eval 'grep -q "^camera-pool: frames $frames, .* copies 0$" <<<"$out" &&
+	grep -q "^decoder-pool: frames [1-9][0-9]*, .* copies 0$" <<<"$out"'
 
 n_cam=$(grep -c "^camera-pool: bufinfo inode [0-9]* exporter $heap " <<<"$out")
 n_dec=$(grep -c "^decoder-pool: bufinfo inode [0-9]* exporter $heap " <<<"$out")
-check '[ -n "$heap" ] && [ "$n_cam" -gt 0 ] && [ "$n_dec" -gt 0 ] &&
+assert "bufinfo: all $((n_cam + n_dec)) dma-bufs ($n_cam camera, $n_dec decoder) exported by ${heap:-?}" eval '[ -n "$heap" ] && [ "$n_cam" -gt 0 ] && [ "$n_dec" -gt 0 ] &&
 	! grep -q "^FAIL:" <<<"$out" &&
-	[ "$(grep -c "bufinfo inode" <<<"$out")" = $((n_cam + n_dec)) ]' \
-	"bufinfo: all $((n_cam + n_dec)) dma-bufs ($n_cam camera, $n_dec decoder) exported by ${heap:-?}"
+	[ "$(grep -c "bufinfo inode" <<<"$out")" = $((n_cam + n_dec)) ]'
 
 inodes=$(sed -n 's/^[a-z]*-pool: bufinfo inode \([0-9]*\) .*/\1/p' <<<"$out")
-check '[ -n "$inodes" ] && [ "$(sort <<<"$inodes" | uniq -d)" = "" ] &&
-	[ "$n_cam" -lt $frames ] && [ "$n_dec" -lt $frames ]' \
-	"the two pools' dma-bufs are distinct inodes, recycled (fewer than $frames each)"
+assert "the two pools' dma-bufs are distinct inodes, recycled (fewer than $frames each)" eval '[ -n "$inodes" ] && [ "$(sort <<<"$inodes" | uniq -d)" = "" ] &&
+	[ "$n_cam" -lt $frames ] && [ "$n_dec" -lt $frames ]'
 
 if grep -q '^chain: gpu: glupload: ' <<<"$out"; then
 	n_frames=$(sed -n 's/^decoder-pool: frames \([0-9]*\),.*/\1/p' <<<"$out")
-	check '[ "$rc" = 0 ] && [ -n "$n_frames" ] &&
-		grep -q "^chain: gpu: glupload: $n_frames of $n_frames decoder-pool frames imported as dma-bufs (uploader Dmabuf), 0 by other" <<<"$out"' \
-		"GPU stage: glupload imported all ${n_frames:-?} decoded frames as dma-bufs (EGL dma-buf import), none through a CPU upload"
+	assert "GPU stage: glupload imported all ${n_frames:-?} decoded frames as dma-bufs (EGL dma-buf import), none through a CPU upload" eval '[ "$rc" = 0 ] && [ -n "$n_frames" ] &&
+		grep -q "^chain: gpu: glupload: $n_frames of $n_frames decoder-pool frames imported as dma-bufs (uploader Dmabuf), 0 by other" <<<"$out"'
 elif why=$(sed -n 's/^chain: no GPU stage (\(.*\)):.*/\1/p' <<<"$out" | grep .); then
 	skip "GPU stage: every frame imported as a dma-buf" "$why"
 else

@@ -19,11 +19,6 @@ dmaheap=$build/tools/dmaheap
 out=$build/tests/weston
 . "$top/tests/tap.sh"
 
-check() { # check DESCRIPTION COMMAND...: one case from a command's status
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
 # mark TEXT: a line in the kernel log, so a console log shows how far the test got.
 mark() { echo "65-weston: $*" >/dev/kmsg 2>/dev/null; }
 
@@ -156,7 +151,7 @@ if ! weston_start "$out" --config="$out/weston.ini"; then
 	done
 	exit 0
 fi
-check "${cases[0]} ($WESTON_CARD, socket $WAYLAND_DISPLAY)" \
+assert "${cases[0]} ($WESTON_CARD, socket $WAYLAND_DISPLAY)" \
 	grep -qE "Output '.*' enabled" "$WESTON_LOG"
 grep -E "DRM: supports|Output '.*' enabled|zpos|\[plane\] (primary|overlay|cursor) plane" "$WESTON_LOG" |
 	head -n 8 | comment
@@ -193,7 +188,7 @@ if ! grep -qx 'frame 30 shown' "$logs/client.log"; then
 fi
 comment <"$logs/client.log"
 
-check "${cases[1]}" grep -qx 'gbm backend: dmaheap' "$logs/client.log"
+assert "${cases[1]}" grep -qx 'gbm backend: dmaheap' "$logs/client.log"
 
 # What the client says (libdmaheap's fdinfo reader in the client) and what
 # /proc says from outside (dmaheap info PID): both must name a heap.
@@ -214,10 +209,10 @@ for ino in $client_inodes; do
 	grep -qxF -- "$exporter" <<<"$heaps" && from_heap=$((from_heap + 1))
 done
 nbuf=$(wc -w <<<"$client_inodes")
-check "${cases[2]} ($from_heap of $nbuf buffers; heaps: $(paste -sd" " <<<"$heaps"))" \
+assert "${cases[2]} ($from_heap of $nbuf buffers; heaps: $(paste -sd" " <<<"$heaps"))" \
 	test "$nbuf" -ge 1 -a "$from_heap" = "$nbuf"
 
-check "${cases[3]}" grep -qE '^compositor accepted ([0-9]+) of \1 buffers' "$logs/client.log"
+assert "${cases[3]}" grep -qE '^compositor accepted ([0-9]+) of \1 buffers' "$logs/client.log"
 
 weston_held=$(info_inodes "$WESTON_PID" "$out/info-weston.json")
 shared=0
@@ -225,14 +220,14 @@ for ino in $client_inodes; do
 	awk -v ino="$ino" '$1 == ino { found = 1 } END { exit !found }' <<<"$weston_held" &&
 		shared=$((shared + 1))
 done
-check "${cases[4]} ($shared of $nbuf)" test "$nbuf" -ge 1 -a "$shared" = "$nbuf"
+assert "${cases[4]} ($shared of $nbuf)" test "$nbuf" -ge 1 -a "$shared" = "$nbuf"
 
-check "${cases[5]}" grep -qx 'frame 30 shown' "$logs/client.log"
+assert "${cases[5]}" grep -qx 'frame 30 shown' "$logs/client.log"
 
 plane=$(client_plane "$client_pid")
 grep -E '\[repaint\] (Using|view)|\[overlay\]' "$WESTON_LOG" | sed 's/^[[:space:]]*//' |
 	sort | uniq -c | sort -rn | head -n 8 | comment
-check "${cases[6]} (${plane:-never})" test -n "$plane"
+assert "${cases[6]} (${plane:-never})" test -n "$plane"
 
 # What vkms scans out, from its planes, while weston is DRM master.
 shot=$out/weston-heap-client.png
@@ -245,12 +240,12 @@ for ino in $client_inodes; do
 	line=$(grep -E "^plane [0-9]+ .*, dma-buf inode $ino, exporter " "$out/kms-screenshot.log")
 	[ -n "$line" ] && scanned="${line%%:*} (${line##*exporter })"
 done
-check "${cases[7]} (${scanned:-no plane})" test -n "$scanned"
-check "${cases[8]} (exit $rc)" test "$rc" = 0 -a -s "$shot"
+assert "${cases[7]} (${scanned:-no plane})" test -n "$scanned"
+assert "${cases[8]} (exit $rc)" test "$rc" = 0 -a -s "$shot"
 
 stop_pid "$client_pid"; rc=$stop_rc
 tail -n 1 "$logs/client.log" | comment
-check "${cases[9]} (exit $rc)" test "$rc" = 0
+assert "${cases[9]} (exit $rc)" test "$rc" = 0
 
 # --- 11-12: fullscreen: the output's size, so it can be the primary plane ----
 mark "starting heap-client --fullscreen"
@@ -261,9 +256,9 @@ stop_pid "$fs_pid"; rc=$stop_rc
 comment <"$logs/client-fullscreen.log"
 # -a: the log lives on the 9p share, where a write racing the reader can
 # leave NUL bytes; grep then calls the file binary and prints no line.
-check "${cases[10]} (exit $rc)" test "$rc" = 0 -a -n "$(grep -ax 'stopping after 30 frames shown (done)' "$logs/client-fullscreen.log")"
+assert "${cases[10]} (exit $rc)" test "$rc" = 0 -a -n "$(grep -ax 'stopping after 30 frames shown (done)' "$logs/client-fullscreen.log")"
 plane=$(client_plane "$fs_pid")
-check "${cases[11]} (${plane:-never})" grep -qi '^primary plane' <<<"$plane"
+assert "${cases[11]} (${plane:-never})" grep -qi '^primary plane' <<<"$plane"
 
 # --- 13: weston-simple-dmabuf-feedback ---------------------------------------
 # Two known limits stop it here, whatever the GBM backend (docs/weston.md):

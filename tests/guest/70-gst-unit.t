@@ -22,9 +22,9 @@ export CK_DEFAULT_TIMEOUT=120
 
 # Each test program twice: built against Debian 12's GStreamer 1.22
 # (build/), and against Debian 13's 1.26 (build/gst-next/, run with that
-# tree's own loader: tests/gstreamer-trixie), where the plugin also offers
+# tree's own loader: testbed/gstreamer-trixie), where the plugin also offers
 # memory:DMABuf with DMA_DRM caps.
-next_env=$("$top/tests/gstreamer-trixie" --offline --env 2>/dev/null) || next_env=""
+next_env=$("$top/testbed/gstreamer-trixie" --offline --env 2>/dev/null) || next_env=""
 [ -z "$next_env" ] || gst_registry_seed "$(eval "$next_env"; echo "$GST_REGISTRY")" next
 for variant in 1.22 next; do
 	for t in allocator bufferpool element; do

@@ -12,12 +12,11 @@
 # failure" and "vmalloc error" dumps, a checker that could not allocate, the
 # dma-buf core's WARN when an exporter's vmap fails) are
 # expected: the runs are bracketed by "dmaheap-fault-injection: begin/end"
-# in the kernel log, and tests/vm/run leaves such messages out between the
+# in the kernel log, and testbed/vm/run leaves such messages out between the
 # two (counted), while any other report there fails the run as anywhere.
 # It runs last: DMA-API debug turns itself off for good when its own
 # tracking allocation is the one that fails.
-n=0
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+. "$(dirname "$0")/../tap.sh"
 
 bin=$DMAHEAP_BUILD/tests/guest/fault-inject
 [ -x "$bin" ] || skip_all "$bin is not built (ninja -C build)"

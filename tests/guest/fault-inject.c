@@ -14,7 +14,7 @@
  * Paths: alloc (DMA_HEAP_IOCTL_ALLOC), and with a test importer node
  * (/dev/dmaheap-importer/NAME) attach+map (DMAHEAP_IMPORTER_CHECK) and vmap
  * (DMAHEAP_IMPORTER_VMAP: dma_buf_vmap() WARNs once when an exporter's vmap
- * fails, 6.1 to 7.3, which tests/vm/run expects inside the run); always:
+ * fails, 6.1 to 7.3, which testbed/vm/run expects inside the run); always:
  * CPU access (DMA_BUF_IOCTL_SYNC), mmap, and release (the last close of a
  * buffer that was mapped and imported).
  * With --module: loading MODULE.ko (finit_module), which must not be loaded;

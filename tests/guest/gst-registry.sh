@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by the GStreamer guest tests.
 # gst_registry_seed REGISTRY NAME: starts REGISTRY (a file in the guest's
-# tmpfs) as a copy of build/gst-registry/NAME.bin, which tests/gst-registry
+# tmpfs) as a copy of build/gst-registry/NAME.bin, which testbed/gst-registry
 # built on the host for the same plugin paths, so GStreamer rescans only the
 # plugins that differ in the guest instead of every plugin (about 40 s under
 # TCG with the kernel checkers). Without the host's copy GStreamer simply

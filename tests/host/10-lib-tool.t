@@ -6,25 +6,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${DMAHEAP_BUILD:-$top/build}
 tool=$build/tools/dmaheap
-n=0 failed=0
-ok() { # ok COND-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
-# run EXPECTED-STATUS PATTERN DESCRIPTION -- COMMAND...: status and output (stdout+stderr)
-run() {
-	local want=$1 pattern=$2 desc=$3 out rc
-	shift 4
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" = "$want" ] && { [ -z "$pattern" ] || grep -qE -- "$pattern" <<<"$out"; }; then
-		ok 0 "$desc"
-	else
-		ok 1 "$desc"
-		echo "# exit $rc (wanted $want), output:"
-		sed 's/^/#   /' <<<"$out" | head -n 20
-	fi
-}
+. "$(dirname "$0")/../tap.sh"
 json_ok() { python3 -c 'import json, sys; json.load(sys.stdin)'; }
 
 echo "1..31"
@@ -38,51 +20,51 @@ mkdir -p "$scratch/heaps"
 : >"$scratch/heaps/system"
 : >"$scratch/heaps/linux,cma"
 
-run 0 "Commands:" "dmaheap --help" -- "$tool" --help
+expect 0 "Commands:" "dmaheap --help" -- "$tool" --help
 for c in list alloc info bench; do
-	run 0 "^usage: dmaheap $c" "dmaheap $c --help" -- "$tool" $c --help
+	expect 0 "^usage: dmaheap $c" "dmaheap $c --help" -- "$tool" $c --help
 done
-run 2 "no command given" "no command: exit 2" -- "$tool"
-run 2 "unknown command 'frob'" "unknown command: exit 2" -- "$tool" frob
-run 2 "size 0: a buffer needs" "alloc --size 0: exit 2" -- "$tool" alloc --heap system --size 0
-run 2 "unknown suffix" "alloc --size 12Q: exit 2" -- "$tool" alloc --heap system --size 12Q
-run 2 "is required" "alloc without --size: exit 2" -- "$tool" alloc --heap system
-run 2 "exactly one of --heap" "alloc with --heap and --usage: exit 2" -- "$tool" alloc --heap system --usage cpu --size 4K
-run 2 "unknown usage 'display'" "alloc --usage display: exit 2, usages listed" -- "$tool" alloc --usage display --size 4K
-run 2 "bad option" "an unknown option: exit 2" -- "$tool" list --frob
-run 1 "no heap for usage 'scanout': tried default_cma_region, linux,cma, reserved, system; .* load the dmaheap kernel modules" \
+expect 2 "no command given" "no command: exit 2" -- "$tool"
+expect 2 "unknown command 'frob'" "unknown command: exit 2" -- "$tool" frob
+expect 2 "size 0: a buffer needs" "alloc --size 0: exit 2" -- "$tool" alloc --heap system --size 0
+expect 2 "unknown suffix" "alloc --size 12Q: exit 2" -- "$tool" alloc --heap system --size 12Q
+expect 2 "is required" "alloc without --size: exit 2" -- "$tool" alloc --heap system
+expect 2 "exactly one of --heap" "alloc with --heap and --usage: exit 2" -- "$tool" alloc --heap system --usage cpu --size 4K
+expect 2 "unknown usage 'display'" "alloc --usage display: exit 2, usages listed" -- "$tool" alloc --usage display --size 4K
+expect 2 "bad option" "an unknown option: exit 2" -- "$tool" list --frob
+expect 1 "no heap for usage 'scanout': tried default_cma_region, linux,cma, reserved, system; .* load the dmaheap kernel modules" \
 	"no heaps at all: exit 1, says what was tried and to load the modules" -- \
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/none" "$tool" alloc --usage scanout --size 8M
-run 1 "no heap 'nope' in .*heaps present: linux,cma, system" \
+expect 1 "no heap 'nope' in .*heaps present: linux,cma, system" \
 	"an unknown heap: exit 1, the heaps present listed" -- \
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" alloc --heap nope --size 4K
-run 1 "allocating 4 KiB from heap 'linux,cma'.*not a dma-heap node" \
+expect 1 "allocating 4 KiB from heap 'linux,cma'.*not a dma-heap node" \
 	"scanout picks linux,cma; a node that is no heap fails with a message" -- \
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" alloc --usage scanout --size 4K
-run 1 "DMAHEAP_HEAPS: unknown usage 'bogus'" "a malformed DMAHEAP_HEAPS: exit 1, named" -- \
+expect 1 "DMAHEAP_HEAPS: unknown usage 'bogus'" "a malformed DMAHEAP_HEAPS: exit 1, named" -- \
 	env DMAHEAP_HEAPS="bogus=system" "$tool" alloc --usage cpu --size 4K
-run 1 "tried mine, udmabuf; " "DMAHEAP_HEAPS and the udmabuf fallback are tried in order" -- \
+expect 1 "tried mine, udmabuf; " "DMAHEAP_HEAPS and the udmabuf fallback are tried in order" -- \
 	env DMAHEAP_HEAPS="cpu=mine" DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" \
 	DMAHEAP_TEST_UDMABUF="$scratch/none" "$tool" alloc --usage cpu --size 4K --udmabuf-fallback
-run 0 "load the dmaheap kernel modules" "list with no heaps: exit 0, says to load the modules" -- \
+expect 0 "load the dmaheap kernel modules" "list with no heaps: exit 0, says to load the modules" -- \
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/none" "$tool" list
-run 0 "^linux,cma .*yes\?" "list shows fake heaps, contiguity guessed from the name" -- \
+expect 0 "^linux,cma .*yes\?" "list shows fake heaps, contiguity guessed from the name" -- \
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" list
 DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$tool" list --json | json_ok
-ok $? "list --json is JSON"
+result $? "list --json is JSON"
 # Properties the kernel publishes (a fake sysfs) against the name table's.
 mkdir -p "$scratch/sysfs/dma_heap/linux,cma" "$scratch/sysfs/empty"
 printf '1\n' >"$scratch/sysfs/dma_heap/linux,cma/contiguous"
 printf '0\n' >"$scratch/sysfs/dma_heap/linux,cma/cached"
 printf '0\n' >"$scratch/sysfs/dma_heap/linux,cma/cpu_access"
 printf '0xffffffff\n' >"$scratch/sysfs/dma_heap/linux,cma/max_address"
-run 0 "^system +ok +no\? +yes\? +yes\? +any\? " \
+expect 0 "^system +ok +no\? +yes\? +yes\? +any\? " \
 	"list: system's properties from the name table, marked ?" -- \
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" DMAHEAP_TEST_SYSFS_DIR="$scratch/sysfs/empty" "$tool" list
-run 0 "^linux,cma +ok +yes +no +no +<4 GiB +" \
+expect 0 "^linux,cma +ok +yes +no +no +<4 GiB +" \
 	"list: published contiguous, cached, cpu_access and max_address, unmarked" -- \
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" DMAHEAP_TEST_SYSFS_DIR="$scratch/sysfs/dma_heap" "$tool" list
-run 0 "^\?: taken from the heap's name" "list: says what ? means" -- \
+expect 0 "^\?: taken from the heap's name" "list: says what ? means" -- \
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" DMAHEAP_TEST_SYSFS_DIR="$scratch/sysfs/dma_heap" "$tool" list
 DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" DMAHEAP_TEST_SYSFS_DIR="$scratch/sysfs/dma_heap" "$tool" list --json |
 	python3 -c 'import json, sys
@@ -91,13 +73,13 @@ c, s = h["linux,cma"], h["system"]
 sys.exit(not (c["cpu_access"] is False and c["secure"] is True and c["max_address"] == "0xffffffff"
 	and c["from_kernel"] == ["contiguous", "cached", "cpu_access", "max_address"]
 	and s["cpu_access"] is True and s["max_address"] == "0xffffffffffffffff" and s["from_kernel"] == []))'
-ok $? "list --json: cpu_access, max_address and what came from the kernel"
-run 0 "holds no dma-buf fds" "info --self" -- "$tool" info --self
-run 2 "not a process id" "info with a bad pid: exit 2" -- "$tool" info 12x
-run 1 "no process 2147483647" "info for no such process: exit 1" -- "$tool" info 2147483647
-run 0 "^4 KiB +memset +3 " "bench measures memset without heaps" -- \
+result $? "list --json: cpu_access, max_address and what came from the kernel"
+expect 0 "holds no dma-buf fds" "info --self" -- "$tool" info --self
+expect 2 "not a process id" "info with a bad pid: exit 2" -- "$tool" info 12x
+expect 1 "no process 2147483647" "info for no such process: exit 1" -- "$tool" info 2147483647
+expect 0 "^4 KiB +memset +3 " "bench measures memset without heaps" -- \
 	env DMAHEAP_TEST_HEAP_DIR="$scratch/none" "$tool" bench --sizes 4K --iterations 3 --no-udmabuf
 DMAHEAP_TEST_HEAP_DIR="$scratch/none" "$tool" bench --sizes 4K,64K --iterations 3 --json 2>/dev/null | json_ok
-ok $? "bench --json is JSON"
-run 2 "at least one byte" "bench --sizes 4K,0: exit 2" -- "$tool" bench --sizes 4K,0
+result $? "bench --json is JSON"
+expect 2 "at least one byte" "bench --sizes 4K,0: exit 2" -- "$tool" bench --sizes 4K,0
 exit $failed

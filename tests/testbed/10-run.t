@@ -1,21 +1,17 @@
 #!/bin/bash
-# The test bed itself: tests/vm/run passes COMMAND's exit status through and
+# The test bed itself: testbed/vm/run passes COMMAND's exit status through and
 # build/ is writable from the guest, and a kernel crash fails the run with a
 # clear message.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-run=$top/tests/vm/run
-n=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
+run=$top/testbed/vm/run
+. "$top/tests/tap.sh"
 echo "1..9"
 "$run" >/dev/null 2>&1; rc=$?
-check $([ $rc = 2 ] && echo 0 || echo 1) "run without a command exits 2 (got $rc)"
+result $([ $rc = 2 ] && echo 0 || echo 1) "run without a command exits 2 (got $rc)"
 "$run" --frobnicate -- true >/dev/null 2>&1; rc=$?
-check $([ $rc = 2 ] && echo 0 || echo 1) "run refuses an unknown option (got $rc)"
+result $([ $rc = 2 ] && echo 0 || echo 1) "run refuses an unknown option (got $rc)"
 "$run" --kernel=nonesuch -- true >/dev/null 2>&1; rc=$?
-check $([ $rc = 2 ] && echo 0 || echo 1) "run refuses an unknown kernel (got $rc)"
+result $([ $rc = 2 ] && echo 0 || echo 1) "run refuses an unknown kernel (got $rc)"
 # One boot per kind of kernel checks the status and build/ together: a kernel
 # built here (test) and a Debian package (stock, with its own module tree in
 # the initramfs); the trixie and mainline kernels run the same runner code
@@ -26,14 +22,14 @@ for k in test stock; do
 	stamp=$top/build/testbed-$k-$$
 	rm -f "$stamp"
 	"$run" --kernel=$k --timeout=300 --mem=512M -- sh -c "uname -r > $stamp; exit 3" 2>/dev/null; rc=$?
-	check $([ $rc = 3 ] && echo 0 || echo 1) "$k kernel: the command's status 3 comes through (got $rc)"
-	check $([ -s "$stamp" ] && echo 0 || echo 1) \
+	result $([ $rc = 3 ] && echo 0 || echo 1) "$k kernel: the command's status 3 comes through (got $rc)"
+	result $([ -s "$stamp" ] && echo 0 || echo 1) \
 		"$k kernel: a file written under build/ in the guest is on the host ($(cat "$stamp" 2>/dev/null))"
 	rm -f "$stamp"
 done
 k=stock
 msg=$("$run" --kernel=$k --timeout=300 --mem=512M -- sh -c 'echo c > /proc/sysrq-trigger' 2>&1); rc=$?
-check $([ $rc != 0 ] && echo 0 || echo 1) "$k kernel: a kernel crash exits non-zero (got $rc)"
+result $([ $rc != 0 ] && echo 0 || echo 1) "$k kernel: a kernel crash exits non-zero (got $rc)"
 echo "$msg" | sed 's/^/# /'
-check $(grep -q 'crashed.*Kernel panic\|Kernel panic' <<<"$msg" && grep -q 'console log:' <<<"$msg" && echo 0 || echo 1) \
+result $(grep -q 'crashed.*Kernel panic\|Kernel panic' <<<"$msg" && grep -q 'console log:' <<<"$msg" && echo 0 || echo 1) \
 	"$k kernel: the crash message names the panic and the log"
