@@ -163,7 +163,7 @@ static void device_destroy(struct gbm_device *gbm)
 /* DMAHEAP_GBM_STRIDE_ALIGN: a power of two from 1 to 4096; unset means 64. */
 static int stride_align_from_env(struct dmaheap_gbm_device *dev)
 {
-	const char *s = getenv("DMAHEAP_GBM_STRIDE_ALIGN");
+	const char *s = secure_getenv("DMAHEAP_GBM_STRIDE_ALIGN");
 	unsigned long v;
 	char *end;
 
@@ -185,7 +185,7 @@ static int stride_align_from_env(struct dmaheap_gbm_device *dev)
 static struct gbm_device *create_device(int fd, uint32_t abi_version)
 {
 	struct dmaheap_gbm_device *dev;
-	const char *debug = getenv("DMAHEAP_GBM_DEBUG");
+	const char *debug = secure_getenv("DMAHEAP_GBM_DEBUG");
 	uint64_t prime = 0;
 
 	if (abi_version > GBM_BACKEND_ABI_VERSION) {

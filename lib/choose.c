@@ -212,7 +212,7 @@ struct dmaheap_heap *dmaheap_heap_for_devices(struct dmaheap_ctx *ctx,
 	if ((unsigned int)fallback >= DMAHEAP_USAGE_COUNT)
 		return error_set_null(EINVAL, "fallback usage %d is out of range", (int)fallback);
 
-	env = (ctx->flags & DMAHEAP_CTX_IGNORE_ENV) ? NULL : getenv("DMAHEAP_DEVICE_HEAPS");
+	env = (ctx->flags & DMAHEAP_CTX_IGNORE_ENV) ? NULL : secure_getenv("DMAHEAP_DEVICE_HEAPS");
 	if (env && *env) {
 		char *copy = strdup(env), *rest = copy, *name;
 

@@ -16,10 +16,14 @@
 #define DEFAULT_SYSFS_DIR "/sys/class/dma_heap"
 #define DEFAULT_UDMABUF "/dev/udmabuf"
 
-/* Paths a test may point elsewhere (a fake heap directory on the host). */
+/*
+ * Paths a test may point elsewhere (a fake heap directory on the host). Like
+ * every variable the library reads, ignored in setuid and setgid programs
+ * (secure_getenv): such a program must not be steered to other files.
+ */
 static void ctx_path(char *dst, const char *env, const char *fallback)
 {
-	const char *value = getenv(env);
+	const char *value = secure_getenv(env);
 
 	str_copy(dst, value && *value ? value : fallback, PATH_MAX);
 }
@@ -41,7 +45,7 @@ struct dmaheap_ctx *dmaheap_ctx_create(unsigned int flags)
 	ctx_path(ctx->heap_dir, "DMAHEAP_TEST_HEAP_DIR", DEFAULT_HEAP_DIR);
 	ctx_path(ctx->sysfs_dir, "DMAHEAP_TEST_SYSFS_DIR", DEFAULT_SYSFS_DIR);
 	ctx_path(ctx->udmabuf_path, "DMAHEAP_TEST_UDMABUF", DEFAULT_UDMABUF);
-	env = getenv("DMAHEAP_HEAPS");
+	env = secure_getenv("DMAHEAP_HEAPS");
 	if (!(flags & DMAHEAP_CTX_IGNORE_ENV) && env &&
 	    policy_apply(&ctx->policy, env, "DMAHEAP_HEAPS") < 0) {
 		int saved = errno;

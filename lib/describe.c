@@ -119,7 +119,8 @@ static int compare_fd(const void *a, const void *b)
 
 struct dmaheap_proc_bufs *dmaheap_proc_bufs_get(pid_t pid)
 {
-	struct dmaheap_proc_bufs *bufs, *bigger;
+	struct dmaheap_proc_buf *bigger;
+	struct dmaheap_proc_bufs *bufs;
 	size_t capacity = 16;
 	struct dirent *entry;
 	char path[64];
@@ -138,8 +139,8 @@ struct dmaheap_proc_bufs *dmaheap_proc_bufs_get(pid_t pid)
 				      err == EACCES ? " (run as the process's user "
 				      "or as root)" : "");
 	}
-	bufs = calloc(1, sizeof(*bufs) + capacity * sizeof(bufs->bufs[0]));
-	if (!bufs)
+	bufs = calloc(1, sizeof(*bufs));
+	if (!bufs || !(bufs->bufs = calloc(capacity, sizeof(bufs->bufs[0]))))
 		goto nomem;
 	bufs->pid = pid;
 	while ((entry = readdir(dir)) != NULL) {
@@ -155,10 +156,10 @@ struct dmaheap_proc_bufs *dmaheap_proc_bufs_get(pid_t pid)
 			continue;
 		if (bufs->count == capacity) {
 			capacity *= 2;
-			bigger = realloc(bufs, sizeof(*bufs) + capacity * sizeof(bufs->bufs[0]));
+			bigger = realloc(bufs->bufs, capacity * sizeof(bufs->bufs[0]));
 			if (!bigger)
 				goto nomem;
-			bufs = bigger;
+			bufs->bufs = bigger;
 		}
 		bufs->bufs[bufs->count].fd = (int)fd;
 		bufs->bufs[bufs->count++].desc = desc;
@@ -168,12 +169,15 @@ struct dmaheap_proc_bufs *dmaheap_proc_bufs_get(pid_t pid)
 	return bufs;
 nomem:
 	closedir(dir);
-	free(bufs);
+	dmaheap_proc_bufs_free(bufs);
 	return error_set_null(ENOMEM, "out of memory listing the dma-bufs of %d",
 			      (int)pid);
 }
 
 void dmaheap_proc_bufs_free(struct dmaheap_proc_bufs *bufs)
 {
+	if (!bufs)
+		return;
+	free(bufs->bufs);
 	free(bufs);
 }

@@ -325,23 +325,28 @@ static int compare_info(const void *a, const void *b)
 
 struct dmaheap_heap_list *dmaheap_heap_list_get(struct dmaheap_ctx *ctx)
 {
-	struct dmaheap_heap_list *list, *bigger;
+	struct dmaheap_heap_info *bigger;
+	struct dmaheap_heap_list *list;
 	size_t capacity = 8;
 	struct dirent *entry;
 	DIR *dir;
 
 	if (!ctx)
 		return error_set_null(EINVAL, "no context given");
-	list = calloc(1, sizeof(*list) + capacity * sizeof(list->heaps[0]));
-	if (!list)
+	list = calloc(1, sizeof(*list));
+	if (list)
+		list->heaps = calloc(capacity, sizeof(list->heaps[0]));
+	if (!list || !list->heaps) {
+		free(list);
 		return error_set_null(ENOMEM, "out of memory listing heaps");
+	}
 	dir = opendir(ctx->heap_dir);
 	if (!dir) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return list;
 		int err = errno;
 
-		free(list);
+		dmaheap_heap_list_free(list);
 		return error_set_null(err, "cannot list %s: %s", ctx->heap_dir,
 				      strerror(err));
 	}
@@ -354,13 +359,13 @@ struct dmaheap_heap_list *dmaheap_heap_list_get(struct dmaheap_ctx *ctx)
 			continue;
 		if (list->count == capacity) {
 			capacity *= 2;
-			bigger = realloc(list, sizeof(*list) + capacity * sizeof(list->heaps[0]));
+			bigger = realloc(list->heaps, capacity * sizeof(list->heaps[0]));
 			if (!bigger) {
 				closedir(dir);
-				free(list);
+				dmaheap_heap_list_free(list);
 				return error_set_null(ENOMEM, "out of memory listing heaps");
 			}
-			list = bigger;
+			list->heaps = bigger;
 		}
 		info = &list->heaps[list->count++];
 		memset(info, 0, sizeof(*info));
@@ -394,5 +399,8 @@ struct dmaheap_heap_list *dmaheap_heap_list_get(struct dmaheap_ctx *ctx)
 
 void dmaheap_heap_list_free(struct dmaheap_heap_list *list)
 {
+	if (!list)
+		return;
+	free(list->heaps);
 	free(list);
 }

@@ -9,7 +9,7 @@ tool=$build/tools/dmaheap
 . "$(dirname "$0")/../tap.sh"
 json_ok() { python3 -c 'import json, sys; json.load(sys.stdin)'; }
 
-echo "1..31"
+echo "1..33"
 if [ ! -x "$tool" ]; then
 	for i in $(seq 31); do echo "not ok $i - $tool is not built (ninja -C build)"; done
 	exit 1
@@ -82,4 +82,23 @@ expect 0 "^4 KiB +memset +3 " "bench measures memset without heaps" -- \
 DMAHEAP_TEST_HEAP_DIR="$scratch/none" "$tool" bench --sizes 4K,64K --iterations 3 --json 2>/dev/null | json_ok
 result $? "bench --json is JSON"
 expect 2 "at least one byte" "bench --sizes 4K,0: exit 2" -- "$tool" bench --sizes 4K,0
+# The test-only variables are ignored in setuid programs (secure_getenv): a
+# setuid copy of a program that prints the context's heap directory, run by
+# root, sees /dev/dma_heap whatever DMAHEAP_TEST_HEAP_DIR says.
+prog=$build/lib/tests/secure-env
+suid=$build/lib/tests/secure-env-setuid
+rm -f "$suid"
+why="not root, or $prog not built"
+findmnt -no OPTIONS --target "$build" 2>/dev/null | grep -qw nosuid && why="$build is on a nosuid mount"
+if [ "$(id -u)" = 0 ] && [ -x "$prog" ] && [ "$why" != "$build is on a nosuid mount" ] &&
+	cp "$prog" "$suid" && chown nobody "$suid" && chmod 4755 "$suid"; then
+	expect 0 "^$scratch/heaps\$" "a program follows DMAHEAP_TEST_HEAP_DIR" -- \
+		env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$prog"
+	expect 0 "^/dev/dma_heap\$" "the same program setuid ignores it (secure_getenv): /dev/dma_heap" -- \
+		env DMAHEAP_TEST_HEAP_DIR="$scratch/heaps" "$suid"
+else
+	skip "a program follows DMAHEAP_TEST_HEAP_DIR" "$why"
+	skip "the same program setuid ignores it" "$why"
+fi
+rm -f "$suid"
 exit $failed

@@ -63,7 +63,7 @@ struct dmaheap_proc_buf {
 struct dmaheap_proc_bufs {
 	pid_t pid;
 	size_t count;
-	struct dmaheap_proc_buf bufs[];
+	struct dmaheap_proc_buf *bufs;	/* count of them, by fd */
 };
 
 /* NULL with errno ESRCH / EACCES / ENOMEM; free with dmaheap_proc_bufs_free. */

@@ -165,7 +165,7 @@ struct dmaheap_heap_info {
 
 struct dmaheap_heap_list {
 	size_t count;
-	struct dmaheap_heap_info heaps[];	/* sorted by name */
+	struct dmaheap_heap_info *heaps;	/* count of them, sorted by name */
 };
 
 /*
