@@ -2,34 +2,84 @@
 #include "gstdmaheapformat.h"
 
 #include <dmaheap/format.h>
+#include <string.h>
 
 #if GST_CHECK_VERSION (1, 24, 0)
 #include <gst/allocators/allocators.h>
 #endif
 
-/* libdmaheap's format table is the one source: each entry's gst_name is
- * GStreamer's name for the same memory layout. A name this GStreamer does
- * not know (a newer format) is skipped. */
+/* libdmaheap's format table decides the layouts; this table only names
+ * them the way GStreamer does (GstVideoFormat's strings, in 1.22), for
+ * the formats GStreamer has. GStreamer names bytes in memory order where
+ * DRM names the bits of a little-endian word: DRM XRGB8888 is BGRx. */
+static const struct
+{
+  guint32 fourcc;
+  const gchar *name;
+} gst_names[] = {
+  {DRM_FORMAT_R8, "GRAY8"},
+  {DRM_FORMAT_RGB565, "RGB16"},
+  {DRM_FORMAT_RGB888, "BGR"},
+  {DRM_FORMAT_BGR888, "RGB"},
+  {DRM_FORMAT_XRGB8888, "BGRx"},
+  {DRM_FORMAT_ARGB8888, "BGRA"},
+  {DRM_FORMAT_XBGR8888, "RGBx"},
+  {DRM_FORMAT_ABGR8888, "RGBA"},
+  {DRM_FORMAT_ARGB2101010, "BGR10A2_LE"},
+  {DRM_FORMAT_YUYV, "YUY2"},
+  {DRM_FORMAT_YVYU, "YVYU"},
+  {DRM_FORMAT_UYVY, "UYVY"},
+  {DRM_FORMAT_VYUY, "VYUY"},
+  {DRM_FORMAT_NV12, "NV12"},
+  {DRM_FORMAT_NV21, "NV21"},
+  {DRM_FORMAT_NV16, "NV16"},
+  {DRM_FORMAT_NV61, "NV61"},
+  {DRM_FORMAT_NV24, "NV24"},
+  {DRM_FORMAT_P010, "P010_10LE"},
+  {DRM_FORMAT_P016, "P016_LE"},
+  {DRM_FORMAT_YUV420, "I420"},
+  {DRM_FORMAT_YVU420, "YV12"},
+  {DRM_FORMAT_YUV422, "Y42B"},
+  {DRM_FORMAT_YUV444, "Y444"},
+};
+
+const gchar *
+gst_dmaheap_gst_name_from_fourcc (guint32 fourcc)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (gst_names); i++) {
+    if (gst_names[i].fourcc == fourcc)
+      return gst_names[i].name;
+  }
+  return NULL;
+}
+
+guint32
+gst_dmaheap_fourcc_from_gst_name (const gchar * name)
+{
+  for (gsize i = 0; name && i < G_N_ELEMENTS (gst_names); i++) {
+    /* case-sensitive, as GStreamer's: "RGBx" and "xRGB" differ */
+    if (strcmp (gst_names[i].name, name) == 0)
+      return dmaheap_format_get (gst_names[i].fourcc) ? gst_names[i].fourcc : 0;
+  }
+  return 0;
+}
 
 guint32
 gst_dmaheap_fourcc_from_video_format (GstVideoFormat format)
 {
-  const struct dmaheap_format *fmt;
-
   if (format == GST_VIDEO_FORMAT_UNKNOWN || format == GST_VIDEO_FORMAT_ENCODED)
     return 0;
-  fmt = dmaheap_format_from_gst_name (gst_video_format_to_string (format));
-  return fmt ? fmt->fourcc : 0;
+  return gst_dmaheap_fourcc_from_gst_name (gst_video_format_to_string (format));
 }
 
 GstVideoFormat
 gst_dmaheap_video_format_from_fourcc (guint32 fourcc)
 {
-  const struct dmaheap_format *fmt = dmaheap_format_get (fourcc);
+  const gchar *name = gst_dmaheap_gst_name_from_fourcc (fourcc);
 
-  if (!fmt || !fmt->gst_name)
+  if (!name || !dmaheap_format_get (fourcc))
     return GST_VIDEO_FORMAT_UNKNOWN;
-  return gst_video_format_from_string (fmt->gst_name);
+  return gst_video_format_from_string (name);
 }
 
 GstCaps *
@@ -48,13 +98,13 @@ gst_dmaheap_video_caps (void)
 #endif
   for (gsize i = 0; i < dmaheap_format_count (); i++) {
     const struct dmaheap_format *fmt = dmaheap_format_at (i);
+    const gchar *name = gst_dmaheap_gst_name_from_fourcc (fmt->fourcc);
     GValue v = G_VALUE_INIT;
 
-    if (!fmt->gst_name ||
-        gst_video_format_from_string (fmt->gst_name) == GST_VIDEO_FORMAT_UNKNOWN)
+    if (!name || gst_video_format_from_string (name) == GST_VIDEO_FORMAT_UNKNOWN)
       continue;
     g_value_init (&v, G_TYPE_STRING);
-    g_value_set_static_string (&v, fmt->gst_name);
+    g_value_set_static_string (&v, name);
     gst_value_list_append_and_take_value (&list, &v);
 #if GST_CHECK_VERSION (1, 24, 0)
     /* linear: the fourcc alone, no ":0x..." modifier */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * GstVideoFormat <-> DRM fourcc, from libdmaheap's format table (each
- * entry's gst_name, matched with gst_video_format_to/from_string()).
- * GStreamer 1.22 has no such mapping (gst_video_dma_drm_fourcc_from_format()
- * arrived in 1.24); only linear layouts are meant.
+ * GstVideoFormat <-> DRM fourcc: the layouts are libdmaheap's format table;
+ * the GStreamer names for them (matched with gst_video_format_to/from_string())
+ * are the plugin's, since libdmaheap speaks DRM only. GStreamer 1.22 has no
+ * such mapping (gst_video_dma_drm_fourcc_from_format() arrived in 1.24);
+ * only linear layouts are meant.
  *
  * Built against GStreamer >= 1.24, the caps also offer the same formats as
  * explicit dma-buf caps: video/x-raw(memory:DMABuf), format=DMA_DRM,
@@ -16,6 +17,11 @@
 
 G_BEGIN_DECLS
 
+/* GStreamer's name for the layout of a DRM fourcc ("BGRx" for XRGB8888),
+ * NULL when GStreamer 1.22 has none; and back (case-sensitive), 0 when no
+ * fourcc of libdmaheap's table has that name. */
+const gchar *gst_dmaheap_gst_name_from_fourcc (guint32 fourcc);
+guint32 gst_dmaheap_fourcc_from_gst_name (const gchar * name);
 /* The DRM fourcc of format, or 0 when there is none (or libdmaheap does
  * not know how to lay it out). */
 guint32 gst_dmaheap_fourcc_from_video_format (GstVideoFormat format);

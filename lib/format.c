@@ -11,44 +11,41 @@
 
 #include "private.h"
 
-/* gst: GStreamer's name (GstVideoFormat, gst_video_format_to_string()) in
- * 1.22, which names bytes in memory order where DRM names the bits of a
- * little-endian word: DRM XRGB8888 is GStreamer's BGRx. NULL: none. */
-#define RGB(f, n, drm, c, gst) \
-	{ DRM_FORMAT_##f, n, drm, 1, { c }, 1, 1, false, gst }
-#define YUV(f, n, np, c0, c1, c2, h, v, gst) \
-	{ DRM_FORMAT_##f, n, #f, np, { c0, c1, c2 }, h, v, true, gst }
+#define RGB(f, n, drm, c) \
+	{ DRM_FORMAT_##f, n, drm, 1, { c }, 1, 1, false }
+#define YUV(f, n, np, c0, c1, c2, h, v) \
+	{ DRM_FORMAT_##f, n, #f, np, { c0, c1, c2 }, h, v, true }
 
 static const struct dmaheap_format formats[] = {
-	RGB(R8, "R8", "R8", 1, "GRAY8"),
-	RGB(GR88, "GR88", "GR88", 2, NULL),
-	RGB(RGB565, "RG16", "RGB565", 2, "RGB16"),
-	RGB(RGB888, "RG24", "RGB888", 3, "BGR"),
-	RGB(BGR888, "BG24", "BGR888", 3, "RGB"),
-	RGB(XRGB8888, "XR24", "XRGB8888", 4, "BGRx"),
-	RGB(ARGB8888, "AR24", "ARGB8888", 4, "BGRA"),
-	RGB(XBGR8888, "XB24", "XBGR8888", 4, "RGBx"),
-	RGB(ABGR8888, "AB24", "ABGR8888", 4, "RGBA"),
-	RGB(XRGB2101010, "XR30", "XRGB2101010", 4, NULL),
-	RGB(ARGB2101010, "AR30", "ARGB2101010", 4, "BGR10A2_LE"),
+	RGB(R8, "R8", "R8", 1),
+	RGB(GR88, "GR88", "GR88", 2),
+	RGB(RGB565, "RG16", "RGB565", 2),
+	RGB(RGB888, "RG24", "RGB888", 3),
+	RGB(BGR888, "BG24", "BGR888", 3),
+	RGB(XRGB8888, "XR24", "XRGB8888", 4),
+	RGB(ARGB8888, "AR24", "ARGB8888", 4),
+	RGB(XBGR8888, "XB24", "XBGR8888", 4),
+	RGB(ABGR8888, "AB24", "ABGR8888", 4),
+	RGB(XRGB2101010, "XR30", "XRGB2101010", 4),
+	RGB(ARGB2101010, "AR30", "ARGB2101010", 4),
 	/* packed 4:2:2: two pixels share 4 bytes, so the width is padded to even */
-	YUV(YUYV, "YUYV", 1, 2, 0, 0, 2, 1, "YUY2"),
-	YUV(YVYU, "YVYU", 1, 2, 0, 0, 2, 1, "YVYU"),
-	YUV(UYVY, "UYVY", 1, 2, 0, 0, 2, 1, "UYVY"),
-	YUV(VYUY, "VYUY", 1, 2, 0, 0, 2, 1, "VYUY"),
+	YUV(YUYV, "YUYV", 1, 2, 0, 0, 2, 1),
+	YUV(YVYU, "YVYU", 1, 2, 0, 0, 2, 1),
+	YUV(UYVY, "UYVY", 1, 2, 0, 0, 2, 1),
+	YUV(VYUY, "VYUY", 1, 2, 0, 0, 2, 1),
 	/* semi-planar: Y, then interleaved CbCr (or CrCb) */
-	YUV(NV12, "NV12", 2, 1, 2, 0, 2, 2, "NV12"),
-	YUV(NV21, "NV21", 2, 1, 2, 0, 2, 2, "NV21"),
-	YUV(NV16, "NV16", 2, 1, 2, 0, 2, 1, "NV16"),
-	YUV(NV61, "NV61", 2, 1, 2, 0, 2, 1, "NV61"),
-	YUV(NV24, "NV24", 2, 1, 2, 0, 1, 1, "NV24"),
-	YUV(P010, "P010", 2, 2, 4, 0, 2, 2, "P010_10LE"),
-	YUV(P016, "P016", 2, 2, 4, 0, 2, 2, "P016_LE"),
+	YUV(NV12, "NV12", 2, 1, 2, 0, 2, 2),
+	YUV(NV21, "NV21", 2, 1, 2, 0, 2, 2),
+	YUV(NV16, "NV16", 2, 1, 2, 0, 2, 1),
+	YUV(NV61, "NV61", 2, 1, 2, 0, 2, 1),
+	YUV(NV24, "NV24", 2, 1, 2, 0, 1, 1),
+	YUV(P010, "P010", 2, 2, 4, 0, 2, 2),
+	YUV(P016, "P016", 2, 2, 4, 0, 2, 2),
 	/* planar: Y, Cb, Cr (YVU420: Y, Cr, Cb) */
-	YUV(YUV420, "YU12", 3, 1, 1, 1, 2, 2, "I420"),
-	YUV(YVU420, "YV12", 3, 1, 1, 1, 2, 2, "YV12"),
-	YUV(YUV422, "YU16", 3, 1, 1, 1, 2, 1, "Y42B"),
-	YUV(YUV444, "YU24", 3, 1, 1, 1, 1, 1, "Y444"),
+	YUV(YUV420, "YU12", 3, 1, 1, 1, 2, 2),
+	YUV(YVU420, "YV12", 3, 1, 1, 1, 2, 2),
+	YUV(YUV422, "YU16", 3, 1, 1, 1, 2, 1),
+	YUV(YUV444, "YU24", 3, 1, 1, 1, 1, 1),
 };
 
 size_t dmaheap_format_count(void)
@@ -98,17 +95,6 @@ const struct dmaheap_format *dmaheap_format_from_name(const char *name)
 	return error_set_null(EINVAL, "unknown format '%s' (use a fourcc such as "
 			      "NV12 or XR24, or a DRM name such as XRGB8888)",
 			      name ? name : "(null)");
-}
-
-const struct dmaheap_format *dmaheap_format_from_gst_name(const char *name)
-{
-	for (size_t i = 0; name && i < ARRAY_SIZE(formats); i++) {
-		if (formats[i].gst_name && strcmp(name, formats[i].gst_name) == 0)
-			return &formats[i];
-	}
-	return error_set_null(EINVAL, "no format with the GStreamer name '%s' in "
-			      "libdmaheap's table (names are case-sensitive: "
-			      "BGRx, NV12, I420, ...)", name ? name : "(null)");
 }
 
 static uint64_t gcd64(uint64_t a, uint64_t b)

@@ -25,6 +25,7 @@
 
 #include "gstdmaheapallocator.h"
 #include "gstdmaheapbufferpool.h"
+#include "gstdmaheapformat.h"
 
 /* fence_timeout: GST_CLOCK_TIME_NONE for the pool's default */
 static GstBufferPool *
@@ -93,6 +94,55 @@ check_exporter (GstMemory * mem, const gchar * heap)
       "%s", dmaheap_last_error ());
   fail_unless_equals_string (desc.exporter, heap);
 }
+
+/* The plugin's GStreamer names for libdmaheap's DRM formats: bytes in
+ * memory order where DRM names the bits of a little-endian word (the pairs
+ * GstVideoFormat documents), each a format this GStreamer knows, and each
+ * finding its own fourcc again. */
+GST_START_TEST (test_gst_names)
+{
+  static const struct
+  {
+    const gchar *gst;
+    guint32 fourcc;
+  } pairs[] = {
+    {"BGRx", DRM_FORMAT_XRGB8888}, {"BGRA", DRM_FORMAT_ARGB8888},
+    {"RGBx", DRM_FORMAT_XBGR8888}, {"RGBA", DRM_FORMAT_ABGR8888},
+    {"BGR", DRM_FORMAT_RGB888}, {"RGB", DRM_FORMAT_BGR888},
+    {"RGB16", DRM_FORMAT_RGB565}, {"GRAY8", DRM_FORMAT_R8},
+    {"BGR10A2_LE", DRM_FORMAT_ARGB2101010},
+    {"YUY2", DRM_FORMAT_YUYV}, {"I420", DRM_FORMAT_YUV420},
+    {"YV12", DRM_FORMAT_YVU420}, {"Y42B", DRM_FORMAT_YUV422},
+    {"Y444", DRM_FORMAT_YUV444}, {"P010_10LE", DRM_FORMAT_P010},
+    {"P016_LE", DRM_FORMAT_P016}, {"NV12", DRM_FORMAT_NV12},
+  };
+  guint named = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pairs); i++)
+    fail_unless_equals_int (gst_dmaheap_fourcc_from_gst_name (pairs[i].gst),
+        pairs[i].fourcc);
+  for (gsize i = 0; i < dmaheap_format_count (); i++) {
+    guint32 fourcc = dmaheap_format_at (i)->fourcc;
+    const gchar *name = gst_dmaheap_gst_name_from_fourcc (fourcc);
+
+    if (!name)
+      continue;
+    named++;
+    fail_unless_equals_int (gst_dmaheap_fourcc_from_gst_name (name), fourcc);
+    fail_if (gst_video_format_from_string (name) == GST_VIDEO_FORMAT_UNKNOWN,
+        "GStreamer does not know the name %s", name);
+    fail_unless_equals_int (gst_dmaheap_video_format_from_fourcc (fourcc),
+        gst_video_format_from_string (name));
+  }
+  /* the 24 formats the plugin has offered since GStreamer 1.22 */
+  fail_unless_equals_int (named, 24);
+  fail_unless (gst_dmaheap_gst_name_from_fourcc (DRM_FORMAT_XRGB2101010) == NULL);
+  /* case-sensitive, as GStreamer's own names */
+  fail_unless_equals_int (gst_dmaheap_fourcc_from_gst_name ("bgrx"), 0);
+  fail_unless_equals_int (gst_dmaheap_fourcc_from_gst_name (NULL), 0);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_nv12_one_dmabuf)
 {
@@ -626,6 +676,7 @@ dmaheap_bufferpool_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_gst_names);
   tcase_add_test (tc, test_nv12_one_dmabuf);
   tcase_add_test (tc, test_i420_per_plane);
   tcase_add_test (tc, test_stride_align);

@@ -147,7 +147,7 @@ int main(void)
 	bool all_listed = true;
 	char text[5];
 
-	tap_plan(26 + 26 + 17 + 5);
+	tap_plan(26 + 26 + 17);
 
 	check_table(full_hd, N(full_hd), 1920, 1080, 1, 1);
 	check_table(odd_aligned, N(odd_aligned), 33, 17, 64, 16);
@@ -210,51 +210,5 @@ int main(void)
 	       "the largest 32-bit image still fits a 64-bit size");
 	tap_ok(dmaheap_layout_compute(DRM_FORMAT_NV12, 64, 64, 0, 0, &l) == 0 && l.stride[0] == 64,
 	       "alignment 0 means none");
-
-	/* GStreamer's names: bytes in memory order, DRM's name the bits of a
-	 * little-endian word; the pairs GstVideoFormat documents */
-	{
-		static const struct { const char *gst; uint32_t fourcc; } pairs[] = {
-			{ "BGRx", DRM_FORMAT_XRGB8888 }, { "BGRA", DRM_FORMAT_ARGB8888 },
-			{ "RGBx", DRM_FORMAT_XBGR8888 }, { "RGBA", DRM_FORMAT_ABGR8888 },
-			{ "BGR", DRM_FORMAT_RGB888 }, { "RGB", DRM_FORMAT_BGR888 },
-			{ "RGB16", DRM_FORMAT_RGB565 }, { "GRAY8", DRM_FORMAT_R8 },
-			{ "BGR10A2_LE", DRM_FORMAT_ARGB2101010 },
-			{ "YUY2", DRM_FORMAT_YUYV }, { "I420", DRM_FORMAT_YUV420 },
-			{ "YV12", DRM_FORMAT_YVU420 }, { "Y42B", DRM_FORMAT_YUV422 },
-			{ "Y444", DRM_FORMAT_YUV444 }, { "P010_10LE", DRM_FORMAT_P010 },
-			{ "P016_LE", DRM_FORMAT_P016 }, { "NV12", DRM_FORMAT_NV12 },
-		};
-		bool pairs_ok = true, round_trip = true;
-		size_t named = 0;
-
-		for (size_t i = 0; i < N(pairs); i++) {
-			f = dmaheap_format_from_gst_name(pairs[i].gst);
-			if (!f || f->fourcc != pairs[i].fourcc) {
-				tap_diag("%s: got %s", pairs[i].gst, f ? f->name : "NULL");
-				pairs_ok = false;
-			}
-		}
-		tap_ok(pairs_ok, "GStreamer names map to the DRM fourccs of the same layout");
-		for (size_t i = 0; i < count; i++) {
-			const struct dmaheap_format *e = dmaheap_format_at(i);
-
-			if (!e->gst_name)
-				continue;
-			named++;
-			round_trip &= dmaheap_format_from_gst_name(e->gst_name) == e;
-		}
-		/* the 24 formats the GStreamer plugin has offered since 1.22 */
-		tap_ok(round_trip && named == 24, "%zu GStreamer names, each finds its own "
-		       "entry", named);
-		f = dmaheap_format_get(DRM_FORMAT_XRGB2101010);
-		tap_ok(f && !f->gst_name, "XRGB2101010 has no GStreamer 1.22 name");
-	}
-	errno = 0;
-	tap_ok(!dmaheap_format_from_gst_name("bgrx") && errno == EINVAL &&
-	       strstr(dmaheap_last_error(), "GStreamer name 'bgrx'"),
-	       "GStreamer names are case-sensitive: 'bgrx' is unknown, EINVAL");
-	tap_ok(!dmaheap_format_from_gst_name(NULL) && errno == EINVAL,
-	       "a NULL GStreamer name is EINVAL");
 	return tap_done();
 }

@@ -34,11 +34,6 @@ struct dmaheap_format {
 	 * 4:2:2 (YUYV) hsub = 2 says the width is padded to an even number */
 	unsigned int hsub, vsub;
 	bool is_yuv;
-	/* GStreamer's name for the same memory layout (GstVideoFormat's string,
-	 * gst_video_format_from_string()): "BGRx" for XRGB8888, "I420" for
-	 * YUV420; NULL when GStreamer 1.22 has none. Kept here, without a
-	 * GStreamer dependency, so that every user maps formats the same way. */
-	const char *gst_name;
 };
 
 /* The format of fourcc, or NULL with errno EINVAL ("unknown fourcc ..."). */
@@ -46,9 +41,6 @@ const struct dmaheap_format *dmaheap_format_get(uint32_t fourcc);
 /* By fourcc text ("NV12", "XR24", "R8") or DRM name ("XRGB8888", "YUV420"),
  * case-insensitively; NULL with errno EINVAL when unknown. */
 const struct dmaheap_format *dmaheap_format_from_name(const char *name);
-/* By GStreamer's name (dmaheap_format.gst_name, case-sensitive: "RGBx" and
- * "xRGB" differ); NULL with errno EINVAL when no format has it. */
-const struct dmaheap_format *dmaheap_format_from_gst_name(const char *name);
 /* The table, for listing: index < dmaheap_format_count(), else NULL/EINVAL. */
 size_t dmaheap_format_count(void);
 const struct dmaheap_format *dmaheap_format_at(size_t index);
