@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 			.size = layout.size,
 		};
 		targets[t].fd = dmaheap_heap_alloc(target_heap, layout.size,
-						   DMAHEAP_FD_FLAGS_DEFAULT);
+						   DMAHEAP_FD_FLAGS_DEFAULT, 0);
 		if (targets[t].fd < 0) {
 			fail("render target: %s", dmaheap_last_error());
 			goto out;

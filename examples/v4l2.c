@@ -185,7 +185,7 @@ int v4l2_queue_alloc_heap(struct v4l2_queue *q, struct dmaheap_ctx *ctx,
 
 		if (describe_image(q, img, drm_fourcc, &layout))
 			return -1;
-		img->fd = dmaheap_heap_alloc(heap, img->size, DMAHEAP_FD_FLAGS_DEFAULT);
+		img->fd = dmaheap_heap_alloc(heap, img->size, DMAHEAP_FD_FLAGS_DEFAULT, 0);
 		if (img->fd < 0)
 			return fail("%s: buffer %u: %s", q->what, i, dmaheap_last_error());
 	}

@@ -161,7 +161,7 @@ struct gbm_bo *bo_create(struct gbm_device *gbm, uint32_t width, uint32_t height
 	}
 	/* the heap is chosen once per usage, not per buffer */
 	heap = device_heap(dev, heap_usage(usage));
-	fd = heap ? dmaheap_heap_alloc(heap, layout.size, DMAHEAP_FD_FLAGS_DEFAULT) : -1;
+	fd = heap ? dmaheap_heap_alloc(heap, layout.size, DMAHEAP_FD_FLAGS_DEFAULT, 0) : -1;
 	if (fd < 0) {
 		gbm_fail(dev, errno, "bo_create: %s", dmaheap_last_error());
 		return NULL;

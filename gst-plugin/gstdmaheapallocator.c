@@ -224,7 +224,7 @@ gst_dmaheap_allocator_alloc (GstAllocator * allocator, gsize size,
 
   /* libdmaheap keeps its message thread-local: callers in this thread can
    * still read dmaheap_last_error() after a NULL return. */
-  fd = dmaheap_heap_alloc (heap, total, DMAHEAP_FD_FLAGS_DEFAULT);
+  fd = dmaheap_heap_alloc (heap, total, DMAHEAP_FD_FLAGS_DEFAULT, 0);
   if (fd < 0) {
     GST_ERROR_OBJECT (self, "%s", dmaheap_last_error ());
     return NULL;

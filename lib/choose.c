@@ -299,10 +299,10 @@ struct dmaheap_heap *dmaheap_heap_for_devices(struct dmaheap_ctx *ctx,
 int dmaheap_alloc_for_devices(struct dmaheap_ctx *ctx, struct dmaheap_device *const *devs,
 			      size_t count, unsigned int cpu_access,
 			      enum dmaheap_usage fallback, uint64_t size, int fd_flags,
-			      char *why, size_t why_len)
+			      char *why, size_t why_len, uint64_t flags)
 {
 	struct dmaheap_heap *heap;
 
 	heap = dmaheap_heap_for_devices(ctx, devs, count, cpu_access, fallback, why, why_len);
-	return heap ? dmaheap_heap_alloc(heap, size, fd_flags) : -1;
+	return heap ? dmaheap_heap_alloc(heap, size, fd_flags, flags) : -1;
 }

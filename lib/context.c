@@ -5,6 +5,7 @@
  * (the kernel serialises what needs it), so threads allocate in parallel.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,8 +233,10 @@ const char *dmaheap_heap_name(const struct dmaheap_heap *heap)
 	return heap->name;
 }
 
-int dmaheap_heap_alloc(struct dmaheap_heap *heap, uint64_t size, int fd_flags)
+int dmaheap_heap_alloc(struct dmaheap_heap *heap, uint64_t size, int fd_flags,
+		       uint64_t flags)
 {
+	const uint64_t known = DMAHEAP_ALLOC_NO_NAME;
 	int fd;
 
 	if (!heap)
@@ -244,8 +247,12 @@ int dmaheap_heap_alloc(struct dmaheap_heap *heap, uint64_t size, int fd_flags)
 	if (fd_flags & ~(O_CLOEXEC | O_ACCMODE))
 		return error_set(EINVAL, "fd flags 0%o: only O_CLOEXEC and an access "
 				 "mode are allowed", (unsigned int)fd_flags);
+	if (flags & ~known)
+		return error_set(EINVAL, "allocation flags 0x%" PRIx64 " unknown to this "
+				 "libdmaheap (known: 0x%" PRIx64 ")", flags & ~known, known);
 	fd = heap->impl->alloc(heap, size, fd_flags);
-	if (fd < 0 || (heap->ctx->flags & DMAHEAP_CTX_NO_NAMES))
+	if (fd < 0 || (heap->ctx->flags & DMAHEAP_CTX_NO_NAMES) ||
+	    (flags & DMAHEAP_ALLOC_NO_NAME))
 		return fd;
 	if (dmaheap_buf_set_name(fd, heap->name) < 0) {
 		int saved = errno;
@@ -260,17 +267,17 @@ int dmaheap_heap_alloc(struct dmaheap_heap *heap, uint64_t size, int fd_flags)
 }
 
 int dmaheap_alloc(struct dmaheap_ctx *ctx, enum dmaheap_usage usage,
-		  uint64_t size, int fd_flags)
+		  uint64_t size, int fd_flags, uint64_t flags)
 {
 	struct dmaheap_heap *heap = dmaheap_heap_for_usage(ctx, usage);
 
-	return heap ? dmaheap_heap_alloc(heap, size, fd_flags) : -1;
+	return heap ? dmaheap_heap_alloc(heap, size, fd_flags, flags) : -1;
 }
 
 int dmaheap_alloc_from(struct dmaheap_ctx *ctx, const char *heap_name,
-		       uint64_t size, int fd_flags)
+		       uint64_t size, int fd_flags, uint64_t flags)
 {
 	struct dmaheap_heap *heap = dmaheap_heap_open(ctx, heap_name);
 
-	return heap ? dmaheap_heap_alloc(heap, size, fd_flags) : -1;
+	return heap ? dmaheap_heap_alloc(heap, size, fd_flags, flags) : -1;
 }

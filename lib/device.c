@@ -333,7 +333,7 @@ static int probe_buffer(struct dmaheap_device *dev, bool want_contig, uint64_t s
 		    contig != want_contig || (h->props & DMAHEAP_PROP_SECURE) ||
 		    h->max_address > dev->max_address)
 			continue;
-		buf = dmaheap_alloc_from(dev->ctx, h->name, size, DMAHEAP_FD_FLAGS_DEFAULT);
+		buf = dmaheap_alloc_from(dev->ctx, h->name, size, DMAHEAP_FD_FLAGS_DEFAULT, 0);
 		if (buf >= 0)
 			str_copy(heap, h->name, heap_len);
 	}

@@ -153,7 +153,7 @@ int cmd_alloc(int argc, char **argv)
 		struct dmaheap_buf_desc desc;
 		char human[32];
 
-		fds[made] = dmaheap_heap_alloc(heap, size, DMAHEAP_FD_FLAGS_DEFAULT);
+		fds[made] = dmaheap_heap_alloc(heap, size, DMAHEAP_FD_FLAGS_DEFAULT, 0);
 		if (fds[made] < 0) {
 			ret = fail("alloc", "buffer %lu of %lu: %s", made + 1, count,
 				   dmaheap_last_error());

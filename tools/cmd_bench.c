@@ -76,7 +76,7 @@ static bool run_once(struct dmaheap_heap *heap, unsigned char *buf, uint64_t siz
 		     unsigned long i)
 {
 	if (heap) {
-		int fd = dmaheap_heap_alloc(heap, size, DMAHEAP_FD_FLAGS_DEFAULT);
+		int fd = dmaheap_heap_alloc(heap, size, DMAHEAP_FD_FLAGS_DEFAULT, 0);
 
 		if (fd < 0)
 			return false;

@@ -158,7 +158,7 @@ static void test_choice(struct dmaheap_ctx *ctx)
 	       "a fallback usage out of range: EINVAL");
 	tap_ok(fails_with(dmaheap_alloc_for_devices(ctx, NULL, 0, 4, DMAHEAP_USAGE_CPU,
 						    4096, DMAHEAP_FD_FLAGS_DEFAULT,
-						    NULL, 0) < 0, EINVAL, "unknown CPU access"),
+						    NULL, 0, 0) < 0, EINVAL, "unknown CPU access"),
 	       "alloc_for_devices passes the error on");
 }
 

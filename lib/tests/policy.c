@@ -165,7 +165,7 @@ static void test_lookup(void)
 		 "modules", missing);
 	tap_ok(!dmaheap_heap_for_usage(ctx, DMAHEAP_USAGE_SCANOUT) && errno == ENOENT &&
 	       has(msg), "no heap for a usage: the message names every heap tried");
-	tap_ok(dmaheap_alloc(ctx, DMAHEAP_USAGE_CPU, 4096, DMAHEAP_FD_FLAGS_DEFAULT) < 0 &&
+	tap_ok(dmaheap_alloc(ctx, DMAHEAP_USAGE_CPU, 4096, DMAHEAP_FD_FLAGS_DEFAULT, 0) < 0 &&
 	       errno == ENOENT && has("no heap for usage 'cpu': tried system;"),
 	       "dmaheap_alloc fails the same way");
 	dmaheap_ctx_destroy(ctx);
@@ -189,12 +189,12 @@ static void test_lookup(void)
 	again = dmaheap_heap_open(ctx, "system");
 	tap_ok(heap && heap == again && strcmp(dmaheap_heap_name(heap), "system") == 0,
 	       "heap handles are cached per name");
-	tap_ok(dmaheap_heap_alloc(heap, 4096, DMAHEAP_FD_FLAGS_DEFAULT) < 0 && errno == ENOTTY &&
+	tap_ok(dmaheap_heap_alloc(heap, 4096, DMAHEAP_FD_FLAGS_DEFAULT, 0) < 0 && errno == ENOTTY &&
 	       has("allocating 4 KiB from heap 'system' (") && has("(not a dma-heap node?)"),
 	       "allocating from a node that is not a heap: ENOTTY, named");
-	tap_ok(dmaheap_heap_alloc(heap, 0, DMAHEAP_FD_FLAGS_DEFAULT) < 0 && errno == EINVAL &&
+	tap_ok(dmaheap_heap_alloc(heap, 0, DMAHEAP_FD_FLAGS_DEFAULT, 0) < 0 && errno == EINVAL &&
 	       has("cannot allocate 0 bytes from heap 'system'"), "size 0 is EINVAL");
-	tap_ok(dmaheap_heap_alloc(heap, 4096, O_RDWR | O_NONBLOCK) < 0 && errno == EINVAL &&
+	tap_ok(dmaheap_heap_alloc(heap, 4096, O_RDWR | O_NONBLOCK, 0) < 0 && errno == EINVAL &&
 	       has("only O_CLOEXEC and an access mode"), "fd flags beyond the UAPI's are EINVAL");
 	tap_ok(!dmaheap_heap_open(ctx, "") && errno == EINVAL &&
 	       !dmaheap_heap_open(ctx, "../system") && errno == EINVAL &&
@@ -221,7 +221,7 @@ static void test_lookup(void)
 	heap = dmaheap_heap_for_usage(ctx, DMAHEAP_USAGE_SCANOUT);
 	tap_ok(heap && strcmp(dmaheap_heap_name(heap), "udmabuf") == 0,
 	       "no heap but a udmabuf device: the fallback is udmabuf");
-	tap_ok(dmaheap_alloc(ctx, DMAHEAP_USAGE_SCANOUT, 5000, DMAHEAP_FD_FLAGS_DEFAULT) < 0 &&
+	tap_ok(dmaheap_alloc(ctx, DMAHEAP_USAGE_SCANOUT, 5000, DMAHEAP_FD_FLAGS_DEFAULT, 0) < 0 &&
 	       errno == ENOTTY && has("allocating 4.9 KiB from udmabuf failed: UDMABUF_CREATE"),
 	       "udmabuf allocation errors name the step that failed");
 	dmaheap_ctx_destroy(ctx);

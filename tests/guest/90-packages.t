@@ -60,7 +60,7 @@ in_root() {
 		SYSTEMD_IGNORE_CHROOT=1 "$@"
 }
 
-echo "1..12"
+echo "1..13"
 
 # --- installing -----------------------------------------------------------------
 # No man-db index rebuild (minutes under emulation) for one page.
@@ -120,7 +120,7 @@ cat >"$root/tmp/client.c" <<'EOF'
 int main(void)
 {
 	struct dmaheap_ctx *ctx = dmaheap_ctx_create(0);
-	int fd = ctx ? dmaheap_alloc(ctx, DMAHEAP_USAGE_CPU, 1 << 20, DMAHEAP_FD_FLAGS_DEFAULT) : -1;
+	int fd = ctx ? dmaheap_alloc(ctx, DMAHEAP_USAGE_CPU, 1 << 20, DMAHEAP_FD_FLAGS_DEFAULT, 0) : -1;
 
 	if (fd < 0)
 		return 1;
@@ -198,6 +198,16 @@ else
 		in_root env GBM_BACKEND=dmaheap /tmp/gbm-client "$card"
 	comment <<<"$out"
 fi
+
+# --- a kernel without headers ---------------------------------------------------------
+# The package configured again with the running kernel's headers gone: the
+# message names the package to install.
+mv "$root/usr/lib/modules/$krel/build" "$root/usr/lib/modules/$krel/build.hidden" 2>/dev/null
+out=$(in_root /var/lib/dpkg/info/dmaheap-dkms.postinst configure 2>&1)
+mv "$root/usr/lib/modules/$krel/build.hidden" "$root/usr/lib/modules/$krel/build" 2>/dev/null
+grep -q "apt install linux-headers-$krel" <<<"$out"
+result $? "without the running kernel's headers, configuring dmaheap-dkms says: apt install linux-headers-$krel"
+comment <<<"$out" | tail -n 8
 
 # --- removal ------------------------------------------------------------------------
 in_root rmmod dmaheap_system >/dev/null 2>&1

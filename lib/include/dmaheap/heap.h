@@ -94,17 +94,22 @@ const char *dmaheap_heap_name(const struct dmaheap_heap *heap);
  * Allocates size bytes (rounded up to pages by the kernel) and returns a new
  * dma-buf fd the caller closes. fd_flags: O_CLOEXEC and an access mode only
  * (DMAHEAP_FD_FLAGS_DEFAULT; udmabuf buffers are always read-write). The
- * buffer is named after its heap unless the context says not to; a naming
- * failure fails the allocation. -1 with errno EINVAL (size 0, bad flags),
+ * buffer is named after its heap unless the context or flags say not to; a
+ * naming failure fails the allocation. flags: DMAHEAP_ALLOC_* (0 for none);
+ * bits the library does not know are EINVAL, so a flag added later fails
+ * clearly with an older library. -1 with errno EINVAL (size 0, bad flags),
  * ENOMEM, ... and a message naming heap and size.
  */
-int dmaheap_heap_alloc(struct dmaheap_heap *heap, uint64_t size, int fd_flags);
+/* Leave the buffer unnamed (its dma-buf name stays empty), for this call. */
+#define DMAHEAP_ALLOC_NO_NAME (UINT64_C(1) << 0)
+int dmaheap_heap_alloc(struct dmaheap_heap *heap, uint64_t size, int fd_flags,
+		       uint64_t flags);
 /* dmaheap_heap_for_usage() + dmaheap_heap_alloc(). */
 int dmaheap_alloc(struct dmaheap_ctx *ctx, enum dmaheap_usage usage,
-		  uint64_t size, int fd_flags);
+		  uint64_t size, int fd_flags, uint64_t flags);
 /* dmaheap_heap_open() + dmaheap_heap_alloc(). */
 int dmaheap_alloc_from(struct dmaheap_ctx *ctx, const char *heap_name,
-		       uint64_t size, int fd_flags);
+		       uint64_t size, int fd_flags, uint64_t flags);
 
 /*
  * Heap properties; see props_known for which ones are known at all. The

@@ -57,7 +57,7 @@ static void check_buffer(struct dmaheap_ctx *ctx, const char *heap, uint64_t siz
 			 uint64_t want_size)
 {
 	struct dmaheap_buf_desc desc;
-	int fd = dmaheap_alloc_from(ctx, heap, size, DMAHEAP_FD_FLAGS_DEFAULT);
+	int fd = dmaheap_alloc_from(ctx, heap, size, DMAHEAP_FD_FLAGS_DEFAULT, 0);
 
 	if (!tap_ok(fd >= 0, "%s: allocate %llu bytes", heap, (unsigned long long)size)) {
 		tap_diag("%s", dmaheap_last_error());
@@ -119,7 +119,7 @@ static void check_attachments(struct dmaheap_ctx *ctx, const char *heap)
 	}
 	/* 64 KiB: vgem claims 64 KiB DMA segments, and DMA-API debugging warns
 	 * about a longer one (a 1 MiB system-heap chunk, a CMA range) */
-	fd = dmaheap_alloc_from(ctx, heap, 64 * 1024, DMAHEAP_FD_FLAGS_DEFAULT);
+	fd = dmaheap_alloc_from(ctx, heap, 64 * 1024, DMAHEAP_FD_FLAGS_DEFAULT, 0);
 	if (fd < 0 || dmaheap_describe(fd, &desc) < 0 || drmPrimeFDToHandle(vgem, fd, &handle)) {
 		tap_ok(false, "%s: import into vgem: %s", heap, strerror(errno));
 	} else {
@@ -154,7 +154,7 @@ static void *alloc_thread(void *data)
 			struct dmaheap_buf_desc desc;
 
 			fds[i] = dmaheap_alloc(arg->ctx, DMAHEAP_USAGE_CPU, 64 * 1024,
-					       DMAHEAP_FD_FLAGS_DEFAULT);
+					       DMAHEAP_FD_FLAGS_DEFAULT, 0);
 			if (fds[i] < 0 || dmaheap_describe(fds[i], &desc) < 0 ||
 			    desc.size != 64 * 1024 || strcmp(desc.name, desc.exporter) != 0) {
 				arg->failures++;
@@ -209,7 +209,7 @@ int main(void)
 	}
 
 	if (list->count == 0) {
-		tap_ok(dmaheap_alloc(ctx, DMAHEAP_USAGE_SCANOUT, MiB, 0) >= 0 || udmabuf ||
+		tap_ok(dmaheap_alloc(ctx, DMAHEAP_USAGE_SCANOUT, MiB, 0, 0) >= 0 || udmabuf ||
 		       has("load the dmaheap kernel modules"),
 		       "no heaps: usage allocation falls back to udmabuf or says to load modules");
 	} else {
@@ -217,6 +217,22 @@ int main(void)
 
 		tap_ok(heap && strcmp(dmaheap_heap_name(heap), "udmabuf") != 0,
 		       "scanout finds a heap: %s", heap ? dmaheap_heap_name(heap) : dmaheap_last_error());
+		/* the flags word: one flag known, the other bits refused */
+		fd = heap ? dmaheap_heap_alloc(heap, MiB, DMAHEAP_FD_FLAGS_DEFAULT,
+					       DMAHEAP_ALLOC_NO_NAME) : -1;
+		tap_ok(fd >= 0 && dmaheap_describe(fd, &desc) == 0 && desc.name[0] == '\0',
+		       "DMAHEAP_ALLOC_NO_NAME: the buffer stays unnamed ('%s')",
+		       fd >= 0 ? desc.name : dmaheap_last_error());
+		if (fd >= 0)
+			close(fd);
+		errno = 0;
+		fd = heap ? dmaheap_heap_alloc(heap, MiB, DMAHEAP_FD_FLAGS_DEFAULT,
+					       UINT64_C(1) << 40) : -1;
+		tap_ok(fd < 0 && errno == EINVAL && has("allocation flags 0x10000000000 unknown"),
+		       "an unknown allocation flag is EINVAL, naming the bits: %s",
+		       dmaheap_last_error());
+		if (fd >= 0)
+			close(fd);
 	}
 
 	if (udmabuf) {
@@ -232,7 +248,7 @@ int main(void)
 		setenv("DMAHEAP_TEST_HEAP_DIR", "/nonexistent/dma_heap", 1);
 		fallback = dmaheap_ctx_create(DMAHEAP_CTX_UDMABUF_FALLBACK);
 		unsetenv("DMAHEAP_TEST_HEAP_DIR");
-		fd = dmaheap_alloc(fallback, DMAHEAP_USAGE_SCANOUT, 3 * MiB, O_RDWR | O_CLOEXEC);
+		fd = dmaheap_alloc(fallback, DMAHEAP_USAGE_SCANOUT, 3 * MiB, O_RDWR | O_CLOEXEC, 0);
 		tap_ok(fd >= 0 && dmaheap_describe(fd, &desc) == 0 &&
 		       strcmp(desc.exporter, "udmabuf") == 0 && strcmp(desc.name, "udmabuf") == 0 &&
 		       desc.size == 3 * MiB, "no heaps: scanout falls back to udmabuf");
@@ -245,7 +261,7 @@ int main(void)
 	}
 
 	/* the process view: every buffer this process holds, by inode */
-	fd = dmaheap_alloc(ctx, DMAHEAP_USAGE_CPU, 2 * MiB, DMAHEAP_FD_FLAGS_DEFAULT);
+	fd = dmaheap_alloc(ctx, DMAHEAP_USAGE_CPU, 2 * MiB, DMAHEAP_FD_FLAGS_DEFAULT, 0);
 	if (fd >= 0 && dmaheap_describe(fd, &desc) == 0) {
 		bool found = false;
 
