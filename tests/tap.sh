@@ -13,7 +13,7 @@
 #                                output (stdout and stderr, kept in $out)
 #                                matches the extended regex PATTERN (if any)
 #   comment < TEXT               prints TEXT as TAP diagnostics ("# ...")
-n=0 failed=0 out=
+n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
 result() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }

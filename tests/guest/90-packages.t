@@ -66,7 +66,9 @@ echo "1..13"
 # No man-db index rebuild (minutes under emulation) for one page.
 rm -f "$root/var/lib/man-db/auto-update"
 names=$(for p in "${pkgs[@]}"; do basename "${p%%_*}"; done | tr '\n' ' ')
-out=$(in_root env DEBIAN_FRONTEND=noninteractive dpkg -i "${pkgs[@]}" 2>&1)
+# Into the chroot's own /tmp: the build tree may itself be under /tmp.
+mkdir -p "$root/tmp/debs" && cp "${pkgs[@]}" "$root/tmp/debs/"
+out=$(in_root sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/debs/*.deb' 2>&1)
 rc=$?
 comment <<<"$out" | tail -n 40
 bad=$(for n in $names; do
