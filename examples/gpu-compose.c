@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	struct image targets[NUM_TARGETS];
 	int cam_tex[V4L2_MAX_BUFFERS], dec_tex[V4L2_MAX_BUFFERS], target_img[NUM_TARGETS];
 	uint32_t target_fb[NUM_TARGETS] = { 0 };
-	struct dmaheap_layout layout;
+	struct dmaheap_layout layout = { .struct_size = sizeof(layout) };
 	char cam_path[64], role[32];
 	int cam_fd = -1, opt, ret = -1;
 	int32_t fence = -1;

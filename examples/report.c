@@ -24,6 +24,7 @@ int report_add(struct report *r, const char *role, int fd, const char *why)
 	snprintf(b->role, sizeof(b->role), "%s", role);
 	b->fd = fd;
 	snprintf(b->why, sizeof(b->why), "%s", why ? why : "");
+	b->desc.struct_size = sizeof(b->desc);
 	if (dmaheap_describe(fd, &b->desc))
 		return fail("report: describe %s: %s", role, dmaheap_last_error());
 	r->count++;
@@ -89,9 +90,9 @@ void report_sample(struct report *r)
 static bool heap_contiguous(const struct dmaheap_heap_list *list, const char *heap)
 {
 	for (size_t i = 0; list && i < list->count; i++)
-		if (strcmp(list->heaps[i].name, heap) == 0)
-			return (list->heaps[i].props_known & DMAHEAP_PROP_CONTIGUOUS) &&
-			       (list->heaps[i].props & DMAHEAP_PROP_CONTIGUOUS);
+		if (strcmp(list->heaps[i]->name, heap) == 0)
+			return (list->heaps[i]->props_known & DMAHEAP_PROP_CONTIGUOUS) &&
+			       (list->heaps[i]->props & DMAHEAP_PROP_CONTIGUOUS);
 	return false;
 }
 

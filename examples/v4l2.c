@@ -167,7 +167,7 @@ int v4l2_queue_alloc_heap(struct v4l2_queue *q, struct dmaheap_ctx *ctx,
 			  unsigned int count, uint32_t drm_fourcc)
 {
 	int fds[V4L2_MAX_USERS + 1] = { q->fd };
-	struct dmaheap_layout layout;
+	struct dmaheap_layout layout = { .struct_size = sizeof(layout) };
 	struct dmaheap_heap *heap;
 
 	if (num_users > V4L2_MAX_USERS)
@@ -216,7 +216,7 @@ int v4l2_queue_import(struct v4l2_queue *q, const struct v4l2_queue *from)
 
 int v4l2_queue_alloc_mmap(struct v4l2_queue *q, unsigned int count, uint32_t drm_fourcc)
 {
-	struct dmaheap_layout layout;
+	struct dmaheap_layout layout = { .struct_size = sizeof(layout) };
 
 	if (request_buffers(q, V4L2_MEMORY_MMAP, count))
 		return -1;

@@ -123,7 +123,7 @@ struct gbm_bo *bo_create(struct gbm_device *gbm, uint32_t width, uint32_t height
 {
 	struct dmaheap_gbm_device *dev = device_from_gbm(gbm);
 	const struct dmaheap_format *fmt;
-	struct dmaheap_layout layout;
+	struct dmaheap_layout layout = { .struct_size = sizeof(layout) };
 	struct dmaheap_heap *heap;
 	struct dmaheap_gbm_bo *bo;
 	char name[5];

@@ -199,6 +199,7 @@ gst_dmaheap_buffer_pool_set_config (GstBufferPool * pool,
     width = (gint) w;
     height = (gint) h;
   }
+  self->layout.struct_size = sizeof (self->layout);
   if (dmaheap_layout_compute (fourcc, width, height, stride_align, 0,
           &self->layout) < 0) {
     GST_WARNING_OBJECT (pool, "no layout for %s %dx%d: %s",

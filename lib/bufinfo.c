@@ -18,11 +18,14 @@ void dmaheap_bufinfo_free(struct dmaheap_bufinfo *info)
 	if (!info)
 		return;
 	for (size_t i = 0; i < info->count; i++) {
-		for (size_t d = 0; d < info->entries[i].num_devices; d++)
-			free(info->entries[i].devices[d]);
-		free(info->entries[i].devices);
+		struct dmaheap_bufinfo_entry *entry = (void *)info->entries[i];
+
+		for (size_t d = 0; d < entry->num_devices; d++)
+			free(entry->devices[d]);
+		free(entry->devices);
+		free(entry);
 	}
-	free(info->entries);
+	free((void *)info->entries);
 	free(info);
 }
 
@@ -39,6 +42,7 @@ static bool parse_object_line(char *line, struct dmaheap_bufinfo_entry *entry)
 	    !parse_u64(str_trim(field[5]), &inode))
 		return false;
 	memset(entry, 0, sizeof(*entry));
+	entry->struct_size = sizeof(*entry);
 	entry->size = size;
 	entry->count = (long)count;
 	entry->inode = inode;
@@ -66,8 +70,8 @@ static int add_device(struct dmaheap_bufinfo_entry *entry, const char *name)
 
 struct dmaheap_bufinfo *dmaheap_bufinfo_parse(const char *text)
 {
+	struct dmaheap_bufinfo_entry *current = NULL, **entries = NULL;
 	struct dmaheap_bufinfo *info;
-	struct dmaheap_bufinfo_entry *current = NULL;
 	size_t capacity = 0;
 	bool in_devices = false;
 	char *copy, *line, *rest;
@@ -78,6 +82,7 @@ struct dmaheap_bufinfo *dmaheap_bufinfo_parse(const char *text)
 	copy = strdup(text);
 	if (!info || !copy)
 		goto nomem;
+	info->struct_size = sizeof(*info);
 	for (rest = copy; (line = strsep(&rest, "\n")) != NULL;) {
 		struct dmaheap_bufinfo_entry entry;
 
@@ -99,16 +104,20 @@ struct dmaheap_bufinfo *dmaheap_bufinfo_parse(const char *text)
 			continue;
 		}
 		if (info->count == capacity) {
-			struct dmaheap_bufinfo_entry *bigger;
+			struct dmaheap_bufinfo_entry **bigger;
 
 			capacity = capacity ? capacity * 2 : 16;
-			bigger = realloc(info->entries, capacity * sizeof(*bigger));
+			bigger = realloc(entries, capacity * sizeof(*bigger));
 			if (!bigger)
 				goto nomem;
-			info->entries = bigger;
+			entries = bigger;
+			info->entries = (const struct dmaheap_bufinfo_entry *const *)entries;
 		}
-		info->entries[info->count] = entry;
-		current = &info->entries[info->count++];
+		current = malloc(sizeof(*current));
+		if (!current)
+			goto nomem;
+		*current = entry;
+		entries[info->count++] = current;
 	}
 	free(copy);
 	return info;
@@ -145,8 +154,8 @@ const struct dmaheap_bufinfo_entry *
 dmaheap_bufinfo_find(const struct dmaheap_bufinfo *info, uint64_t inode)
 {
 	for (size_t i = 0; info && i < info->count; i++) {
-		if (info->entries[i].inode == inode)
-			return &info->entries[i];
+		if (info->entries[i]->inode == inode)
+			return info->entries[i];
 	}
 	return error_set_null(ENOENT, "no buffer with inode %llu in bufinfo",
 			      (unsigned long long)inode);

@@ -125,9 +125,9 @@ static unsigned int heap_cost(const struct dmaheap_heap_info *h, const struct ne
 		cost += cached ? 0 : 50;	/* CPU reads of uncached memory crawl */
 	else
 		cost += cached ? 10 : 0;	/* no cache maintenance needed */
-	if (n->seg_limit && !h->props_from_kernel)
+	if (n->seg_limit && !h->props_published)
 		cost += 20;	/* mainline's heaps do not cut segments to a device's limit */
-	if (!h->props_from_kernel)
+	if (!h->props_published)
 		cost += 1;	/* dmaheap's own (pooled) before mainline's of the same kind */
 	return cost;
 }
@@ -258,7 +258,7 @@ struct dmaheap_heap *dmaheap_heap_for_devices(struct dmaheap_ctx *ctx,
 		return NULL;
 	unfit[0] = '\0';
 	for (size_t i = 0; i < list->count; i++) {
-		const struct dmaheap_heap_info *h = &list->heaps[i];
+		const struct dmaheap_heap_info *h = list->heaps[i];
 		const char *no = heap_unfit(h, &n, cpu_access);
 		unsigned int cost;
 

@@ -21,6 +21,8 @@ bool fdinfo_parse(char *text, struct dmaheap_buf_desc *desc)
 	char *line, *rest;
 
 	memset(desc, 0, sizeof(*desc));
+	desc->struct_size = sizeof(*desc);
+	desc->fd = -1;
 	for (rest = text; (line = strsep(&rest, "\n")) != NULL;) {
 		char *colon = strchr(line, ':'), *value;
 		uint64_t number;
@@ -55,14 +57,13 @@ static void proc_fd_path(char *buf, size_t len, pid_t pid, const char *kind, int
 		snprintf(buf, len, "/proc/%d/%s/%d", (int)pid, kind, fd);
 }
 
+/* Fills desc, a whole struct of this library's size. */
 static int describe(pid_t pid, int fd, struct dmaheap_buf_desc *desc)
 {
 	char path[64], target[256] = "";
 	char *text;
 	int err;
 
-	if (!desc)
-		return error_set(EINVAL, "no description to fill");
 	if (fd < 0)
 		return error_set(EBADF, "fd %d is not a file descriptor", fd);
 	proc_fd_path(path, sizeof(path), pid, "fdinfo", fd);
@@ -95,31 +96,50 @@ static int describe(pid_t pid, int fd, struct dmaheap_buf_desc *desc)
 		if (stat(path, &st) == 0)
 			desc->inode = (uint64_t)st.st_ino;
 	}
+	desc->fd = fd;
 	return 0;
+}
+
+/* describe() into the caller's desc, which may be of an older or newer size */
+static int describe_into(pid_t pid, int fd, struct dmaheap_buf_desc *desc)
+{
+	struct dmaheap_buf_desc full = { .struct_size = sizeof(full) };
+	size_t size;
+
+	if (!desc)
+		return error_set(EINVAL, "no dmaheap_buf_desc to fill");
+	/* a bad struct_size is the caller's first mistake: say so before anything */
+	size = desc->struct_size;
+	if (size < BUF_DESC_SIZE_V1)
+		return struct_fill(desc, &full, sizeof(full), BUF_DESC_SIZE_V1,
+				   "dmaheap_buf_desc");
+	if (describe(pid, fd, &full) < 0)
+		return -1;
+	return struct_fill(desc, &full, sizeof(full), BUF_DESC_SIZE_V1, "dmaheap_buf_desc");
 }
 
 int dmaheap_describe(int buf_fd, struct dmaheap_buf_desc *desc)
 {
-	return describe(0, buf_fd, desc);
+	return describe_into(0, buf_fd, desc);
 }
 
 int dmaheap_describe_pid(pid_t pid, int fd, struct dmaheap_buf_desc *desc)
 {
 	if (pid <= 0)
 		return error_set(EINVAL, "pid %d is not a process id", (int)pid);
-	return describe(pid == getpid() ? 0 : pid, fd, desc);
+	return describe_into(pid == getpid() ? 0 : pid, fd, desc);
 }
 
 static int compare_fd(const void *a, const void *b)
 {
-	const struct dmaheap_proc_buf *x = a, *y = b;
+	const struct dmaheap_buf_desc *const *x = a, *const *y = b;
 
-	return (x->fd > y->fd) - (x->fd < y->fd);
+	return ((*x)->fd > (*y)->fd) - ((*x)->fd < (*y)->fd);
 }
 
 struct dmaheap_proc_bufs *dmaheap_proc_bufs_get(pid_t pid)
 {
-	struct dmaheap_proc_buf *bigger;
+	struct dmaheap_buf_desc **descs = NULL, **bigger;
 	struct dmaheap_proc_bufs *bufs;
 	size_t capacity = 16;
 	struct dirent *entry;
@@ -140,11 +160,13 @@ struct dmaheap_proc_bufs *dmaheap_proc_bufs_get(pid_t pid)
 				      "or as root)" : "");
 	}
 	bufs = calloc(1, sizeof(*bufs));
-	if (!bufs || !(bufs->bufs = calloc(capacity, sizeof(bufs->bufs[0]))))
+	if (!bufs || !(descs = calloc(capacity, sizeof(descs[0]))))
 		goto nomem;
+	bufs->struct_size = sizeof(*bufs);
 	bufs->pid = pid;
+	bufs->bufs = (const struct dmaheap_buf_desc *const *)descs;
 	while ((entry = readdir(dir)) != NULL) {
-		struct dmaheap_buf_desc desc;
+		struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 		uint64_t fd;
 
 		if (!parse_u64(entry->d_name, &fd) || fd > INT_MAX)
@@ -156,16 +178,19 @@ struct dmaheap_proc_bufs *dmaheap_proc_bufs_get(pid_t pid)
 			continue;
 		if (bufs->count == capacity) {
 			capacity *= 2;
-			bigger = realloc(bufs->bufs, capacity * sizeof(bufs->bufs[0]));
+			bigger = realloc(descs, capacity * sizeof(descs[0]));
 			if (!bigger)
 				goto nomem;
-			bufs->bufs = bigger;
+			descs = bigger;
+			bufs->bufs = (const struct dmaheap_buf_desc *const *)descs;
 		}
-		bufs->bufs[bufs->count].fd = (int)fd;
-		bufs->bufs[bufs->count++].desc = desc;
+		descs[bufs->count] = malloc(sizeof(desc));
+		if (!descs[bufs->count])
+			goto nomem;
+		*descs[bufs->count++] = desc;
 	}
 	closedir(dir);
-	qsort(bufs->bufs, bufs->count, sizeof(bufs->bufs[0]), compare_fd);
+	qsort(descs, bufs->count, sizeof(descs[0]), compare_fd);
 	return bufs;
 nomem:
 	closedir(dir);
@@ -178,6 +203,8 @@ void dmaheap_proc_bufs_free(struct dmaheap_proc_bufs *bufs)
 {
 	if (!bufs)
 		return;
-	free(bufs->bufs);
+	for (size_t i = 0; i < bufs->count; i++)
+		free((void *)bufs->bufs[i]);
+	free((void *)bufs->bufs);
 	free(bufs);
 }

@@ -326,7 +326,7 @@ static int probe_buffer(struct dmaheap_device *dev, bool want_contig, uint64_t s
 
 	heap[0] = '\0';
 	for (size_t i = 0; list && i < list->count && buf < 0; i++) {
-		const struct dmaheap_heap_info *h = &list->heaps[i];
+		const struct dmaheap_heap_info *h = list->heaps[i];
 		bool contig = h->props & DMAHEAP_PROP_CONTIGUOUS;
 
 		if (h->open_errno || !(h->props_known & DMAHEAP_PROP_CONTIGUOUS) ||

@@ -12,9 +12,10 @@
 #include "private.h"
 
 #define RGB(f, n, drm, c) \
-	{ DRM_FORMAT_##f, n, drm, 1, { c }, 1, 1, false }
+	{ sizeof(struct dmaheap_format), DRM_FORMAT_##f, n, drm, 1, { c }, 1, 1, false }
 #define YUV(f, n, np, c0, c1, c2, h, v) \
-	{ DRM_FORMAT_##f, n, #f, np, { c0, c1, c2 }, h, v, true }
+	{ sizeof(struct dmaheap_format), DRM_FORMAT_##f, n, #f, np, { c0, c1, c2 }, h, v, \
+	  true }
 
 static const struct dmaheap_format formats[] = {
 	RGB(R8, "R8", "R8", 1),
@@ -120,16 +121,18 @@ static uint64_t align_up(uint64_t value, uint64_t align)
 
 int dmaheap_layout_compute(uint32_t fourcc, uint32_t width, uint32_t height,
 			   uint32_t stride_align, uint32_t height_align,
-			   struct dmaheap_layout *layout)
+			   struct dmaheap_layout *out)
 {
-	const struct dmaheap_format *fmt = dmaheap_format_get(fourcc);
+	const struct dmaheap_format *fmt;
 	uint64_t pad_w, pad_h, unit = 1, stride0, offset = 0;
+	struct dmaheap_layout full, *layout = &full;
 	char text[5];
 
+	if (struct_check(out, LAYOUT_SIZE_V1, "dmaheap_layout") < 0)
+		return -1;
+	fmt = dmaheap_format_get(fourcc);
 	if (!fmt)
 		return -1;
-	if (!layout)
-		return error_set(EINVAL, "no layout to fill");
 	if (width == 0 || height == 0)
 		return error_set(EINVAL, "%s: a %ux%u image has no pixels", fmt->name,
 				 width, height);
@@ -148,6 +151,7 @@ int dmaheap_layout_compute(uint32_t fourcc, uint32_t width, uint32_t height,
 	stride0 = align_up(pad_w * fmt->cpp[0], unit * stride_align);
 
 	memset(layout, 0, sizeof(*layout));
+	layout->struct_size = sizeof(*layout);
 	layout->fourcc = fourcc;
 	layout->width = width;
 	layout->height = height;
@@ -171,5 +175,5 @@ int dmaheap_layout_compute(uint32_t fourcc, uint32_t width, uint32_t height,
 		layout->plane_size[i] = size;
 		offset = layout->size;
 	}
-	return 0;
+	return struct_fill(out, &full, sizeof(full), LAYOUT_SIZE_V1, "dmaheap_layout");
 }

@@ -195,17 +195,22 @@ static void props_from_sysfs(const char *dir, struct dmaheap_heap_info *info)
 		prop_set(info, DMAHEAP_PROP_MAX_ADDRESS, false);
 		info->max_address = max_address;
 	}
-	info->props_from_kernel = info->props_published != 0;
 }
 
+/* A counter that cannot be stored (out of memory) is left out, not fatal. */
 static void stat_add(struct dmaheap_heap_info *info, const char *key, const char *value)
 {
+	struct dmaheap_stat *stats;
 	uint64_t number;
 
-	if (info->num_stats == DMAHEAP_STATS_MAX || !parse_u64(value, &number))
+	if (!parse_u64(value, &number))
 		return;
-	str_copy(info->stats[info->num_stats].key, key, DMAHEAP_STAT_KEY_MAX);
-	info->stats[info->num_stats++].value = number;
+	stats = realloc((void *)info->stats, (info->num_stats + 1) * sizeof(*stats));
+	if (!stats)
+		return;
+	str_copy(stats[info->num_stats].key, key, DMAHEAP_STAT_KEY_MAX);
+	stats[info->num_stats++].value = number;
+	info->stats = stats;
 }
 
 static int compare_stat(const void *a, const void *b)
@@ -241,7 +246,8 @@ static void stats_read(const char *path, struct dmaheap_heap_info *info)
 		if (dir)
 			closedir(dir);
 		/* readdir's order is the file system's; show them the same every time */
-		qsort(info->stats, info->num_stats, sizeof(info->stats[0]), compare_stat);
+		qsort((void *)info->stats, info->num_stats, sizeof(info->stats[0]),
+		      compare_stat);
 	} else {
 		char *text = file_read_text(path, NULL), *line, *rest;
 
@@ -263,24 +269,24 @@ static void stats_read(const char *path, struct dmaheap_heap_info *info)
 }
 
 /* Live buffers per exporter name, from bufinfo or /sys/kernel/dmabuf. */
-static void live_from_core(struct dmaheap_heap_list *list)
+static void live_from_core(struct dmaheap_heap_info **heaps, size_t count)
 {
 	struct dmaheap_bufinfo *bufinfo = dmaheap_bufinfo_read();
 	char path[PATH_MAX];
 	struct dirent *entry;
 	DIR *dir;
 
-	for (size_t h = 0; h < list->count; h++) {
-		list->heaps[h].live_buffers = bufinfo ? 0 : -1;
-		list->heaps[h].live_bytes = bufinfo ? 0 : -1;
+	for (size_t h = 0; h < count; h++) {
+		heaps[h]->live_buffers = bufinfo ? 0 : -1;
+		heaps[h]->live_bytes = bufinfo ? 0 : -1;
 	}
 	if (bufinfo) {
 		for (size_t i = 0; i < bufinfo->count; i++) {
-			for (size_t h = 0; h < list->count; h++) {
-				if (strcmp(bufinfo->entries[i].exporter, list->heaps[h].name))
+			for (size_t h = 0; h < count; h++) {
+				if (strcmp(bufinfo->entries[i]->exporter, heaps[h]->name))
 					continue;
-				list->heaps[h].live_buffers++;
-				list->heaps[h].live_bytes += (int64_t)bufinfo->entries[i].size;
+				heaps[h]->live_buffers++;
+				heaps[h]->live_bytes += (int64_t)bufinfo->entries[i]->size;
 			}
 		}
 		dmaheap_bufinfo_free(bufinfo);
@@ -290,8 +296,8 @@ static void live_from_core(struct dmaheap_heap_list *list)
 	dir = opendir("/sys/kernel/dmabuf/buffers");
 	if (!dir)
 		return;
-	for (size_t h = 0; h < list->count; h++)
-		list->heaps[h].live_buffers = list->heaps[h].live_bytes = 0;
+	for (size_t h = 0; h < count; h++)
+		heaps[h]->live_buffers = heaps[h]->live_bytes = 0;
 	while ((entry = readdir(dir)) != NULL) {
 		char *exporter;
 		uint64_t size = 0;
@@ -306,10 +312,10 @@ static void live_from_core(struct dmaheap_heap_list *list)
 		snprintf(path, sizeof(path), "/sys/kernel/dmabuf/buffers/%s/size",
 			 entry->d_name);
 		file_read_u64(path, &size);
-		for (size_t h = 0; h < list->count; h++) {
-			if (strcmp(str_trim(exporter), list->heaps[h].name) == 0) {
-				list->heaps[h].live_buffers++;
-				list->heaps[h].live_bytes += (int64_t)size;
+		for (size_t h = 0; h < count; h++) {
+			if (strcmp(str_trim(exporter), heaps[h]->name) == 0) {
+				heaps[h]->live_buffers++;
+				heaps[h]->live_bytes += (int64_t)size;
 			}
 		}
 		free(exporter);
@@ -319,13 +325,14 @@ static void live_from_core(struct dmaheap_heap_list *list)
 
 static int compare_info(const void *a, const void *b)
 {
-	return strcmp(((const struct dmaheap_heap_info *)a)->name,
-		      ((const struct dmaheap_heap_info *)b)->name);
+	const struct dmaheap_heap_info *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
 }
 
 struct dmaheap_heap_list *dmaheap_heap_list_get(struct dmaheap_ctx *ctx)
 {
-	struct dmaheap_heap_info *bigger;
+	struct dmaheap_heap_info **heaps, **bigger;
 	struct dmaheap_heap_list *list;
 	size_t capacity = 8;
 	struct dirent *entry;
@@ -334,12 +341,14 @@ struct dmaheap_heap_list *dmaheap_heap_list_get(struct dmaheap_ctx *ctx)
 	if (!ctx)
 		return error_set_null(EINVAL, "no context given");
 	list = calloc(1, sizeof(*list));
-	if (list)
-		list->heaps = calloc(capacity, sizeof(list->heaps[0]));
-	if (!list || !list->heaps) {
+	heaps = calloc(capacity, sizeof(heaps[0]));
+	if (!list || !heaps) {
 		free(list);
+		free(heaps);
 		return error_set_null(ENOMEM, "out of memory listing heaps");
 	}
+	list->struct_size = sizeof(*list);
+	list->heaps = (const struct dmaheap_heap_info *const *)heaps;
 	dir = opendir(ctx->heap_dir);
 	if (!dir) {
 		if (errno == ENOENT || errno == ENOTDIR)
@@ -359,20 +368,21 @@ struct dmaheap_heap_list *dmaheap_heap_list_get(struct dmaheap_ctx *ctx)
 			continue;
 		if (list->count == capacity) {
 			capacity *= 2;
-			bigger = realloc(list->heaps, capacity * sizeof(list->heaps[0]));
-			if (!bigger) {
-				closedir(dir);
-				dmaheap_heap_list_free(list);
-				return error_set_null(ENOMEM, "out of memory listing heaps");
-			}
-			list->heaps = bigger;
+			bigger = realloc(heaps, capacity * sizeof(heaps[0]));
+			if (!bigger)
+				goto nomem;
+			heaps = bigger;
+			list->heaps = (const struct dmaheap_heap_info *const *)heaps;
 		}
-		info = &list->heaps[list->count++];
-		memset(info, 0, sizeof(*info));
+		info = calloc(1, sizeof(*info));
+		if (!info)
+			goto nomem;
+		heaps[list->count++] = info;
+		info->struct_size = sizeof(*info);
 		str_copy(info->name, entry->d_name, sizeof(info->name));
 		if ((size_t)snprintf(info->path, sizeof(info->path), "%s/%s",
 				     ctx->heap_dir, entry->d_name) >= sizeof(info->path)) {
-			list->count--;	/* a test's absurdly deep directory */
+			free(heaps[--list->count]);	/* a test's absurdly deep directory */
 			continue;
 		}
 		fd = open(info->path, O_RDONLY | O_CLOEXEC);
@@ -392,15 +402,23 @@ struct dmaheap_heap_list *dmaheap_heap_list_get(struct dmaheap_ctx *ctx)
 		}
 	}
 	closedir(dir);
-	qsort(list->heaps, list->count, sizeof(list->heaps[0]), compare_info);
-	live_from_core(list);
+	qsort(heaps, list->count, sizeof(heaps[0]), compare_info);
+	live_from_core(heaps, list->count);
 	return list;
+nomem:
+	closedir(dir);
+	dmaheap_heap_list_free(list);
+	return error_set_null(ENOMEM, "out of memory listing heaps");
 }
 
 void dmaheap_heap_list_free(struct dmaheap_heap_list *list)
 {
 	if (!list)
 		return;
-	free(list->heaps);
+	for (size_t i = 0; i < list->count; i++) {
+		free((void *)list->heaps[i]->stats);
+		free((void *)list->heaps[i]);
+	}
+	free((void *)list->heaps);
 	free(list);
 }

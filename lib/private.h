@@ -54,6 +54,25 @@ void policy_init_defaults(struct policy *policy);
 int policy_apply(struct policy *policy, const char *spec, const char *origin);
 /* Parsers of what the kernel publishes (exposed for the fuzzer). */
 bool fdinfo_parse(char *text, struct dmaheap_buf_desc *desc);
+
+/*
+ * Structs that can grow (dmaheap.h): the size of each in the first release,
+ * the smallest struct_size a caller may pass. Frozen: fields added later do
+ * not change them.
+ */
+#define BUF_DESC_SIZE_V1 \
+	(offsetof(struct dmaheap_buf_desc, name) + DMAHEAP_BUF_NAME_MAX)
+#define LAYOUT_SIZE_V1 (offsetof(struct dmaheap_layout, size) + sizeof(uint64_t))
+/*
+ * Copies src, a struct of lib_size bytes whose first member is its
+ * struct_size, into the caller's dst, whose struct_size says how big it is:
+ * the fields that fit, zeroes after them, and struct_size set to what was
+ * filled. -1 with EINVAL (and a message) when dst is NULL or smaller than
+ * min_size, which struct_check() alone tests.
+ */
+int struct_check(const void *dst, size_t min_size, const char *what);
+int struct_fill(void *dst, const void *src, size_t lib_size, size_t min_size,
+		const char *what);
 uint64_t zoneinfo_memory_top(char *text, uint64_t page);
 /* A heap name is a single path component: 1..63 bytes, no '/', not . or .. */
 bool heap_name_valid(const char *name);

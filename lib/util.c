@@ -141,3 +141,32 @@ bool str_format(char *dst, size_t len, const char *fmt, ...)
 	va_end(ap);
 	return n >= 0 && (size_t)n < len;
 }
+
+int struct_check(const void *dst, size_t min_size, const char *what)
+{
+	size_t size;
+
+	if (!dst)
+		return error_set(EINVAL, "no %s to fill", what);
+	memcpy(&size, dst, sizeof(size));
+	if (size < min_size)
+		return error_set(EINVAL, "the %s's struct_size is %zu, less than the %zu "
+				 "bytes of the first release: set it to sizeof(struct %s)",
+				 what, size, min_size, what);
+	return 0;
+}
+
+int struct_fill(void *dst, const void *src, size_t lib_size, size_t min_size,
+		const char *what)
+{
+	size_t size, filled;
+
+	if (struct_check(dst, min_size, what) < 0)
+		return -1;
+	memcpy(&size, dst, sizeof(size));
+	filled = size < lib_size ? size : lib_size;
+	memcpy(dst, src, filled);
+	memset((char *)dst + filled, 0, size - filled);
+	memcpy(dst, &filled, sizeof(filled));
+	return 0;
+}

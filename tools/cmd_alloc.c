@@ -150,7 +150,7 @@ int cmd_alloc(int argc, char **argv)
 		goto out;
 	}
 	for (made = 0; made < count; made++) {
-		struct dmaheap_buf_desc desc;
+		struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 		char human[32];
 
 		fds[made] = dmaheap_heap_alloc(heap, size, DMAHEAP_FD_FLAGS_DEFAULT, 0);

@@ -196,7 +196,7 @@ int cmd_bench(int argc, char **argv)
 	} else {
 		list = dmaheap_heap_list_get(ctx);
 		for (size_t i = 0; list && i < list->count && nheaps < MAX_HEAPS; i++)
-			names[nheaps++] = list->heaps[i].name;
+			names[nheaps++] = list->heaps[i]->name;
 		if (list && list->count == 0)
 			fprintf(stderr, "dmaheap bench: no heaps in %s; measuring %s only\n",
 				dmaheap_ctx_heap_dir(ctx), udmabuf ? "udmabuf and memset" : "memset");

@@ -32,7 +32,7 @@ static size_t distinct(const struct dmaheap_proc_bufs *bufs, size_t *first)
 	for (size_t i = 0; i < bufs->count; i++) {
 		size_t j;
 
-		for (j = 0; j < n && bufs->bufs[first[j]].desc.inode != bufs->bufs[i].desc.inode; j++)
+		for (j = 0; j < n && bufs->bufs[first[j]]->inode != bufs->bufs[i]->inode; j++)
 			;
 		if (j == n)
 			first[n++] = i;
@@ -48,9 +48,9 @@ static char *fds_text(const struct dmaheap_proc_bufs *bufs, uint64_t inode, char
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < bufs->count && used < len; i++) {
-		if (bufs->bufs[i].desc.inode == inode)
+		if (bufs->bufs[i]->inode == inode)
 			used += (size_t)snprintf(buf + used, len - used, "%s%d",
-						 used ? "," : "", bufs->bufs[i].fd);
+						 used ? "," : "", bufs->bufs[i]->fd);
 	}
 	return buf;
 }
@@ -104,7 +104,7 @@ int cmd_info(int argc, char **argv)
 	}
 	n = distinct(bufs, first);
 	for (size_t i = 0; i < n; i++)
-		total += bufs->bufs[first[i]].desc.size;
+		total += bufs->bufs[first[i]]->size;
 
 	if (json)
 		printf("{\"pid\": %d, \"buffers\": [", (int)pid);
@@ -115,7 +115,7 @@ int cmd_info(int argc, char **argv)
 		       "%-8s %s\n", (int)pid, n, total, "INODE", "SIZE", "EXPORTER", "NAME",
 		       "FDS", "DEVICES");
 	for (size_t i = 0; i < n; i++) {
-		const struct dmaheap_buf_desc *d = &bufs->bufs[first[i]].desc;
+		const struct dmaheap_buf_desc *d = bufs->bufs[first[i]];
 		const struct dmaheap_bufinfo_entry *e =
 			bufinfo ? dmaheap_bufinfo_find(bufinfo, d->inode) : NULL;
 		char human[32], fds[128];

@@ -72,7 +72,7 @@ static void print_json(const struct dmaheap_heap_list *list, bool udmabuf)
 
 	printf("{\"heaps\": [");
 	for (size_t i = 0; i < list->count; i++) {
-		const struct dmaheap_heap_info *h = &list->heaps[i];
+		const struct dmaheap_heap_info *h = list->heaps[i];
 		const char *sep = "";
 
 		printf("%s\n  {\"name\": ", i ? "," : "");
@@ -92,7 +92,7 @@ static void print_json(const struct dmaheap_heap_list *list, bool udmabuf)
 		else
 			printf(", \"max_address\": null");
 		printf(", \"properties_from\": \"%s\", \"from_kernel\": [",
-		       h->props_from_kernel ? "kernel" : "name");
+		       h->props_published ? "kernel" : "name");
 		for (size_t p = 0; p < sizeof(published) / sizeof(published[0]); p++) {
 			if (!(h->props_published & published[p].bit))
 				continue;
@@ -121,7 +121,7 @@ static void print_table(const struct dmaheap_heap_list *list)
 	printf("%-20s %-18s %-6s %-6s %-6s %-12s %s\n", "HEAP", "ACCESS", "CONTIG", "CACHED",
 	       "CPU", "ADDRESS", "LIVE");
 	for (size_t i = 0; i < list->count; i++) {
-		const struct dmaheap_heap_info *h = &list->heaps[i];
+		const struct dmaheap_heap_info *h = list->heaps[i];
 		char live[64] = "unknown (debugfs)";
 
 		if (h->live_buffers >= 0)

@@ -161,8 +161,8 @@ static void scan_proc(struct snapshot *s, pid_t pid)
 	}
 	for (size_t i = 0; i < bufs->count; i++) {
 		p.fds++;
-		proc_hold(s, &p, bufs->bufs[i].desc.inode, bufs->bufs[i].desc.size,
-			  bufs->bufs[i].desc.exporter);
+		proc_hold(s, &p, bufs->bufs[i]->inode, bufs->bufs[i]->size,
+			  bufs->bufs[i]->exporter);
 	}
 	dmaheap_proc_bufs_free(bufs);
 	scan_maps(s, &p);
@@ -206,7 +206,7 @@ static void read_cma(struct snapshot *s)
 static void add_devices(struct snapshot *s)
 {
 	for (size_t i = 0; s->bufinfo && i < s->bufinfo->count; i++) {
-		const struct dmaheap_bufinfo_entry *e = &s->bufinfo->entries[i];
+		const struct dmaheap_bufinfo_entry *e = s->bufinfo->entries[i];
 		struct top_buf *b = buf_find(s, e->inode);
 
 		if (b && e->size)
@@ -393,7 +393,7 @@ static void print_json(const struct snapshot *s)
 	}
 	printf("%s],\n \"heaps\": [", s->nprocs ? "\n " : "");
 	for (size_t i = 0; s->heaps && i < s->heaps->count; i++) {
-		const struct dmaheap_heap_info *h = &s->heaps->heaps[i];
+		const struct dmaheap_heap_info *h = s->heaps->heaps[i];
 		uint64_t bytes, buffers;
 		const char *source;
 
@@ -455,7 +455,7 @@ static void render(const struct snapshot *s, emit_fn emit, int max_rows, unsigne
 	row++;
 	emit(row++, true, "%-24s %7s %10s %10s  %s", "HEAP", "BUFFERS", "BYTES", "POOL", "FROM");
 	for (size_t i = 0; s->heaps && i < s->heaps->count && row < max_rows - 3; i++) {
-		const struct dmaheap_heap_info *h = &s->heaps->heaps[i];
+		const struct dmaheap_heap_info *h = s->heaps->heaps[i];
 		int64_t pool = pool_bytes(h->name);
 		uint64_t bytes, buffers;
 		const char *source;

@@ -165,7 +165,7 @@ static int buffer_create(struct client *c, struct buffer *buf, int index)
 {
 	const uint32_t usage = GBM_BO_USE_SCANOUT | GBM_BO_USE_LINEAR;
 	struct zwp_linux_buffer_params_v1 *params;
-	struct dmaheap_buf_desc desc;
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	uint64_t modifier;
 
 	buf->client = c;

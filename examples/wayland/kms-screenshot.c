@@ -111,7 +111,7 @@ static void blend(struct canvas *cv, const uint8_t *src, uint32_t stride, uint32
 static int read_plane(int fd, drmModePlanePtr plane, uint64_t type, struct canvas *cv)
 {
 	drmModeFB2Ptr fb = drmModeGetFB2(fd, plane->fb_id);
-	struct dmaheap_buf_desc desc = { 0 };
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	bool found;
 	int32_t x = (int32_t)prop_value(fd, plane->plane_id, "CRTC_X", &found);
 	int32_t y = (int32_t)prop_value(fd, plane->plane_id, "CRTC_Y", &found);

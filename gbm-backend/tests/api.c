@@ -93,8 +93,8 @@ static bool check_combo(struct gbm_device *gbm, const struct dmaheap_format *f,
 			const struct usage_case *u)
 {
 	static const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
-	struct dmaheap_layout l;
-	struct dmaheap_buf_desc desc;
+	struct dmaheap_layout l = { .struct_size = sizeof(l) };
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	struct gbm_import_fd_modifier_data imp = { 0 };
 	struct gbm_bo *bo, *bo2 = NULL;
 	uint8_t *pat = NULL, *map, *cpu = MAP_FAILED;
@@ -439,7 +439,7 @@ static void check_env(void)
 	struct gbm_device *gbm = device_with_env("DMAHEAP_HEAPS", "scanout=system");
 	struct gbm_bo *bo = gbm ? gbm_bo_create(gbm, 64, 64, DRM_FORMAT_XRGB8888,
 						GBM_BO_USE_SCANOUT) : NULL;
-	struct dmaheap_buf_desc desc = { 0 };
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	int fd = bo ? gbm_bo_get_fd(bo) : -1;
 
 	tap_ok(fd >= 0 && !dmaheap_describe(fd, &desc) && !strcmp(desc.exporter, "system"),

@@ -169,7 +169,7 @@ int main(void)
 	struct gbm_device *gbm = NULL;
 	struct gbm_bo *scan = NULL, *wbbo = NULL, *cursor = NULL;
 	uint32_t fb = 0, wbfb = 0, curfb = 0, stride, w, h, bad = 0;
-	struct dmaheap_buf_desc desc = { 0 };
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	drmModeAtomicReqPtr req;
 	int32_t fence = -1;
 	const char *skip;

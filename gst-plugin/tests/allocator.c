@@ -19,7 +19,7 @@ register_plugin (GstPlugin * plugin)
 static gchar *
 exporter_of (GstMemory * mem)
 {
-  struct dmaheap_buf_desc desc;
+  struct dmaheap_buf_desc desc = { .struct_size = sizeof (desc) };
 
   if (dmaheap_describe (gst_dmabuf_memory_get_fd (mem), &desc) < 0)
     return g_strdup_printf ("(describe failed: %s)", dmaheap_last_error ());

@@ -87,7 +87,7 @@ free_pool (GstBufferPool * pool)
 static void
 check_exporter (GstMemory * mem, const gchar * heap)
 {
-  struct dmaheap_buf_desc desc;
+  struct dmaheap_buf_desc desc = { .struct_size = sizeof (desc) };
 
   fail_unless (gst_is_dmabuf_memory (mem));
   fail_unless (dmaheap_describe (gst_dmabuf_memory_get_fd (mem), &desc) == 0,
@@ -148,7 +148,7 @@ GST_START_TEST (test_nv12_one_dmabuf)
 {
   GstBufferPool *pool = make_pool ("video/x-raw,format=NV12,width=322,"
       "height=242,framerate=30/1", 0, FALSE, NULL, 2, 0);
-  struct dmaheap_layout layout;
+  struct dmaheap_layout layout = { .struct_size = sizeof (layout) };
   GstVideoMeta *meta;
   GstBuffer *buf;
 
@@ -176,7 +176,7 @@ GST_START_TEST (test_i420_per_plane)
 {
   GstBufferPool *pool = make_pool ("video/x-raw,format=I420,width=64,"
       "height=48,framerate=30/1", 0, TRUE, NULL, 1, 0);
-  struct dmaheap_layout layout;
+  struct dmaheap_layout layout = { .struct_size = sizeof (layout) };
   GstVideoFrame frame;
   GstVideoInfo info;
   GstVideoMeta *meta;
@@ -231,7 +231,7 @@ GST_START_TEST (test_video_alignment)
 {
   GstVideoAlignment align;
   GstBufferPool *pool;
-  struct dmaheap_layout layout;
+  struct dmaheap_layout layout = { .struct_size = sizeof (layout) };
   GstVideoMeta *meta;
   GstBuffer *buf;
 
@@ -623,7 +623,7 @@ GST_START_TEST (test_dma_drm_caps)
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
     GstBufferPool *pool = make_pool (cases[c].caps, 0, FALSE, NULL, 1, 0);
-    struct dmaheap_layout layout;
+    struct dmaheap_layout layout = { .struct_size = sizeof (layout) };
     GstVideoMeta *meta;
     GstVideoInfo info;
     GstBuffer *buf;

@@ -339,7 +339,7 @@ round_trip (gboolean foreign)
         10 * GST_SECOND);
     GstBuffer *buf;
     GstMapInfo map;
-    struct dmaheap_buf_desc desc;
+    struct dmaheap_buf_desc desc = { .struct_size = sizeof (desc) };
 
     fail_unless (sample != NULL, "frame %d did not arrive", i);
     buf = gst_sample_get_buffer (sample);
@@ -470,8 +470,8 @@ static void
 check_drm_buffer (GstBuffer * buf, const GstVideoInfo * info, guint32 fourcc,
     guint n)
 {
-  struct dmaheap_layout layout;
-  struct dmaheap_buf_desc desc;
+  struct dmaheap_layout layout = { .struct_size = sizeof (layout) };
+  struct dmaheap_buf_desc desc = { .struct_size = sizeof (desc) };
   GstVideoMeta *meta = gst_buffer_get_video_meta (buf);
   GstMemory *mem;
   GstVideoFrame frame;

@@ -135,7 +135,7 @@ count_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   st->buffers++;
   for (guint i = 0; i < gst_buffer_n_memory (buf); i++) {
     GstMemory *mem = gst_buffer_peek_memory (buf, i);
-    struct dmaheap_buf_desc desc;
+    struct dmaheap_buf_desc desc = { .struct_size = sizeof (desc) };
 
     if (!gst_is_dmabuf_memory (mem) ||
         dmaheap_describe (gst_dmabuf_memory_get_fd (mem), &desc) < 0) {

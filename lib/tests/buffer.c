@@ -39,13 +39,13 @@ static bool has(const char *needle)
 
 int main(void)
 {
-	struct dmaheap_buf_desc desc;
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	struct dmaheap_proc_bufs *bufs;
 	struct dmaheap_bufinfo *info;
 	const struct dmaheap_bufinfo_entry *e;
 	int pipefd[2];
 
-	tap_plan(17);
+	tap_plan(19);
 	if (pipe(pipefd) < 0)
 		return 1;
 
@@ -54,6 +54,15 @@ int main(void)
 	tap_ok(dmaheap_describe(999, &desc) < 0 && errno == EBADF && has("fd 999 is not open"),
 	       "describing a closed fd: EBADF");
 	tap_ok(dmaheap_describe(-1, &desc) < 0 && errno == EBADF, "describing fd -1: EBADF");
+	{
+		struct dmaheap_buf_desc unsized = { 0 };
+
+		tap_ok(dmaheap_describe(pipefd[0], &unsized) < 0 && errno == EINVAL &&
+		       has("set it to sizeof(struct dmaheap_buf_desc)"),
+		       "a description whose struct_size is 0: EINVAL before anything is read");
+		tap_ok(dmaheap_describe(pipefd[0], NULL) < 0 && errno == EINVAL &&
+		       has("no dmaheap_buf_desc to fill"), "no description: EINVAL");
+	}
 	tap_ok(dmaheap_describe_pid(0x3ffffff0, 0, &desc) < 0 && errno == ESRCH &&
 	       has("no process"), "describing in a process that does not exist: ESRCH");
 	bufs = dmaheap_proc_bufs_get(getpid());

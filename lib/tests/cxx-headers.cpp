@@ -10,7 +10,7 @@ int main()
 	int n = 0, failed = 0;
 	struct dmaheap_ctx *ctx = dmaheap_ctx_create(0);
 
-	std::printf("1..3\n");
+	std::printf("1..4\n");
 	std::printf("%sok %d - dmaheap_ctx_create from C++\n", ctx ? "" : "not ", ++n);
 	failed += !ctx;
 	const char *dir = ctx ? dmaheap_ctx_heap_dir(ctx) : nullptr;
@@ -19,6 +19,13 @@ int main()
 	const struct dmaheap_format *f = dmaheap_format_from_name("NV12");
 	std::printf("%sok %d - dmaheap_format_from_name(\"NV12\") from C++\n", f ? "" : "not ", ++n);
 	failed += !f;
+	// a caller-filled struct and DMAHEAP_HAS_FIELD, as C++ spells them
+	struct dmaheap_layout l = {};
+	l.struct_size = sizeof(l);
+	bool filled = dmaheap_layout_compute(DRM_FORMAT_NV12, 64, 64, 1, 1, &l) == 0 &&
+		      DMAHEAP_HAS_FIELD(struct dmaheap_layout, &l, size) && l.size == 64 * 96;
+	std::printf("%sok %d - a sized layout filled from C++\n", filled ? "" : "not ", ++n);
+	failed += !filled;
 	dmaheap_ctx_destroy(ctx);
 	return failed ? 1 : 0;
 }

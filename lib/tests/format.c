@@ -111,7 +111,7 @@ static void check_table(const struct expect *table, size_t n, uint32_t w, uint32
 			uint32_t sa, uint32_t ha)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct dmaheap_layout l;
+		struct dmaheap_layout l = { .struct_size = sizeof(l) };
 		char text[5];
 		int ret = dmaheap_layout_compute(table[i].fourcc, w, h, sa, ha, &l);
 
@@ -131,7 +131,7 @@ static void check_table(const struct expect *table, size_t n, uint32_t w, uint32
 static void check_one(const char *what, uint32_t fourcc, uint32_t w, uint32_t h,
 		      uint32_t sa, uint32_t ha, const struct expect *e)
 {
-	struct dmaheap_layout l;
+	struct dmaheap_layout l = { .struct_size = sizeof(l) };
 	int ret = dmaheap_layout_compute(fourcc, w, h, sa, ha, &l);
 
 	tap_ok(ret == 0 && layout_matches(&l, e), "%s", what);
@@ -139,15 +139,45 @@ static void check_one(const char *what, uint32_t fourcc, uint32_t w, uint32_t h,
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The struct_size contract of dmaheap.h, for a caller-filled struct. */
+static void growth_tests(void)
+{
+	/* what a program built against a newer header would pass */
+	struct {
+		struct dmaheap_layout l;
+		unsigned char newer[24];
+	} big;
+	struct dmaheap_layout l = { 0 };
+	const struct dmaheap_format *f = dmaheap_format_get(DRM_FORMAT_NV12);
+	bool zero = true;
+
+	tap_ok(dmaheap_layout_compute(DRM_FORMAT_NV12, 64, 64, 1, 1, &l) < 0 && errno == EINVAL &&
+	       strstr(dmaheap_last_error(), "set it to sizeof(struct dmaheap_layout)"),
+	       "a layout whose struct_size is 0: EINVAL, says what to set");
+	memset(&big, 0xa5, sizeof(big));
+	big.l.struct_size = sizeof(big);
+	tap_ok(dmaheap_layout_compute(DRM_FORMAT_NV12, 64, 64, 1, 1, &big.l) == 0 &&
+	       big.l.struct_size == sizeof(struct dmaheap_layout) && big.l.size == 64 * 96,
+	       "a bigger (newer) layout: filled, struct_size says how much (%zu)",
+	       big.l.struct_size);
+	for (size_t i = 0; i < sizeof(big.newer); i++)
+		zero &= big.newer[i] == 0;
+	tap_ok(zero, "the fields this library does not know are zeroed");
+	tap_ok(f && f->struct_size == sizeof(*f) &&
+	       DMAHEAP_HAS_FIELD(struct dmaheap_format, f, is_yuv) &&
+	       DMAHEAP_HAS_FIELD(struct dmaheap_layout, &big.l, size),
+	       "a format from the table has its struct_size; DMAHEAP_HAS_FIELD sees the last field");
+}
+
 int main(void)
 {
 	const size_t count = dmaheap_format_count();
 	const struct dmaheap_format *f;
-	struct dmaheap_layout l;
+	struct dmaheap_layout l = { .struct_size = sizeof(l) };
 	bool all_listed = true;
 	char text[5];
 
-	tap_plan(26 + 26 + 17);
+	tap_plan(26 + 26 + 17 + 4);
 
 	check_table(full_hd, N(full_hd), 1920, 1080, 1, 1);
 	check_table(odd_aligned, N(odd_aligned), 33, 17, 64, 16);
@@ -210,5 +240,6 @@ int main(void)
 	       "the largest 32-bit image still fits a 64-bit size");
 	tap_ok(dmaheap_layout_compute(DRM_FORMAT_NV12, 64, 64, 0, 0, &l) == 0 && l.stride[0] == 64,
 	       "alignment 0 means none");
+	growth_tests();
 	return tap_done();
 }

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dmaheap_bufinfo *info;
-	struct dmaheap_buf_desc desc;
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	enum dmaheap_usage usage;
 	struct policy policy;
 	uint64_t value;
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 4:
 		info = dmaheap_bufinfo_parse(text);
 		if (info && info->count)
-			dmaheap_bufinfo_find(info, info->entries[0].inode);
+			dmaheap_bufinfo_find(info, info->entries[0]->inode);
 		dmaheap_bufinfo_free(info);
 		break;
 	case 5:

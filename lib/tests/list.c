@@ -64,8 +64,8 @@ static const struct dmaheap_heap_info *find(const struct dmaheap_heap_list *list
 					    const char *name)
 {
 	for (size_t i = 0; list && i < list->count; i++)
-		if (strcmp(list->heaps[i].name, name) == 0)
-			return &list->heaps[i];
+		if (strcmp(list->heaps[i]->name, name) == 0)
+			return list->heaps[i];
 	tap_diag("heap %s is not in the list", name);
 	return NULL;
 }
@@ -77,14 +77,12 @@ static bool info_is(const struct dmaheap_heap_info *h, unsigned int props,
 	if (!h)
 		return false;
 	if (h->props == props && h->props_known == known &&
-	    h->props_published == published && h->max_address == max_address &&
-	    h->props_from_kernel == (published != 0))
+	    h->props_published == published && h->max_address == max_address)
 		return true;
 	tap_diag("%s: props 0x%x (want 0x%x), known 0x%x (0x%x), published 0x%x (0x%x), "
-		 "max_address 0x%llx (0x%llx), from_kernel %d", h->name, h->props, props,
+		 "max_address 0x%llx (0x%llx)", h->name, h->props, props,
 		 h->props_known, known, h->props_published, published,
-		 (unsigned long long)h->max_address, (unsigned long long)max_address,
-		 h->props_from_kernel);
+		 (unsigned long long)h->max_address, (unsigned long long)max_address);
 	return false;
 }
 
@@ -207,12 +205,20 @@ int main(void)
 	setenv("DMAHEAP_TEST_HEAP_DIR", heap_dir, 1);
 	setenv("DMAHEAP_TEST_SYSFS_DIR", sysfs_dir, 1);
 
-	tap_plan(1 + 7 + 5 + 6);
+	tap_plan(2 + 7 + 5 + 6);
 	ctx = dmaheap_ctx_create(DMAHEAP_CTX_IGNORE_ENV);
 	list = dmaheap_heap_list_get(ctx);
 	if (!tap_ok(list && list->count == 19, "every node is listed (%zu)",
 		    list ? list->count : 0))
 		tap_diag("%s", dmaheap_last_error());
+	{
+		bool sized = list && list->struct_size == sizeof(*list);
+
+		for (size_t i = 0; list && i < list->count; i++)
+			sized &= list->heaps[i]->struct_size == sizeof(*list->heaps[i]) &&
+				 DMAHEAP_HAS_FIELD(struct dmaheap_heap_info, list->heaps[i], stats);
+		tap_ok(sized, "the list and each heap's info carry their struct_size");
+	}
 	test_kernel(list);
 	test_malformed(list);
 	test_names(list);

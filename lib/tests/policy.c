@@ -299,22 +299,22 @@ static void test_list(void)
 	setenv("DMAHEAP_TEST_SYSFS_DIR", sysfs_dir, 1);
 	ctx = dmaheap_ctx_create(0);
 	list = dmaheap_heap_list_get(ctx);
-	tap_ok(list && list->count == 2 && strcmp(list->heaps[0].name, "linux,cma") == 0 &&
-	       strcmp(list->heaps[1].name, "system") == 0 && list->heaps[1].open_errno == 0,
+	tap_ok(list && list->count == 2 && strcmp(list->heaps[0]->name, "linux,cma") == 0 &&
+	       strcmp(list->heaps[1]->name, "system") == 0 && list->heaps[1]->open_errno == 0,
 	       "the list has every node, sorted by name");
-	tap_ok(list && list->count == 2 && !list->heaps[0].props_from_kernel &&
-	       (list->heaps[0].props & DMAHEAP_PROP_CONTIGUOUS) &&
-	       list->heaps[1].props_from_kernel &&
-	       (list->heaps[1].props & DMAHEAP_PROP_CACHED) &&
-	       !(list->heaps[1].props & DMAHEAP_PROP_CONTIGUOUS),
+	tap_ok(list && list->count == 2 && !list->heaps[0]->props_published &&
+	       (list->heaps[0]->props & DMAHEAP_PROP_CONTIGUOUS) &&
+	       list->heaps[1]->props_published &&
+	       (list->heaps[1]->props & DMAHEAP_PROP_CACHED) &&
+	       !(list->heaps[1]->props & DMAHEAP_PROP_CONTIGUOUS),
 	       "properties come from sysfs when published, else from the name");
-	tap_ok(list && list->count == 2 && list->heaps[0].num_stats == 3 &&
-	       strcmp(list->heaps[0].stats[0].key, "bytes") == 0 &&
-	       list->heaps[0].stats[0].value == 8192 && list->heaps[0].stats[1].value == 2 &&
-	       strcmp(list->heaps[0].stats[2].key, "peak") == 0 &&
-	       list->heaps[1].num_stats == 2 &&
-	       strcmp(list->heaps[1].stats[0].key, "buffers") == 0 &&
-	       list->heaps[1].stats[1].value == 4096,
+	tap_ok(list && list->count == 2 && list->heaps[0]->num_stats == 3 &&
+	       strcmp(list->heaps[0]->stats[0].key, "bytes") == 0 &&
+	       list->heaps[0]->stats[0].value == 8192 && list->heaps[0]->stats[1].value == 2 &&
+	       strcmp(list->heaps[0]->stats[2].key, "peak") == 0 &&
+	       list->heaps[1]->num_stats == 2 &&
+	       strcmp(list->heaps[1]->stats[0].key, "buffers") == 0 &&
+	       list->heaps[1]->stats[1].value == 4096,
 	       "statistics from a stats file and from a stats directory");
 	dmaheap_heap_list_free(list);
 	dmaheap_ctx_destroy(ctx);

@@ -38,7 +38,10 @@ int dmaheap_cpu_end(int buf_fd, enum dmaheap_access access);
  */
 int dmaheap_buf_set_name(int buf_fd, const char *name);
 
+/* Set struct_size = sizeof(struct dmaheap_buf_desc) before passing one in. */
 struct dmaheap_buf_desc {
+	size_t struct_size;	/* see dmaheap.h: structs that can grow */
+	int fd;			/* the fd it was described through */
 	uint64_t size;			/* bytes */
 	uint64_t inode;			/* the buffer's identity, the same in every process */
 	long count;			/* open file references (fdinfo "count") */
@@ -48,22 +51,19 @@ struct dmaheap_buf_desc {
 
 /*
  * Describes a dma-buf from /proc/self/fdinfo/FD (or /proc/PID/...). Fails
- * with EBADF for a closed fd, EINVAL for an fd that is not a dma-buf, ESRCH
- * for no such process, EACCES when /proc refuses.
+ * with EBADF for a closed fd, EINVAL for an fd that is not a dma-buf or a
+ * struct_size too small, ESRCH for no such process, EACCES when /proc
+ * refuses.
  */
 int dmaheap_describe(int buf_fd, struct dmaheap_buf_desc *desc);
 int dmaheap_describe_pid(pid_t pid, int fd, struct dmaheap_buf_desc *desc);
 
-struct dmaheap_proc_buf {
-	int fd;
-	struct dmaheap_buf_desc desc;
-};
-
 /* Every dma-buf fd process pid holds (one entry per fd, in fd order). */
 struct dmaheap_proc_bufs {
+	size_t struct_size;
 	pid_t pid;
 	size_t count;
-	struct dmaheap_proc_buf *bufs;	/* count of them, by fd */
+	const struct dmaheap_buf_desc *const *bufs;	/* count of them, by fd */
 };
 
 /* NULL with errno ESRCH / EACCES / ENOMEM; free with dmaheap_proc_bufs_free. */
@@ -76,6 +76,7 @@ void dmaheap_proc_bufs_free(struct dmaheap_proc_bufs *bufs);
  * including the devices attached to each buffer.
  */
 struct dmaheap_bufinfo_entry {
+	size_t struct_size;
 	uint64_t size;
 	uint64_t inode;
 	long count;
@@ -86,8 +87,9 @@ struct dmaheap_bufinfo_entry {
 };
 
 struct dmaheap_bufinfo {
+	size_t struct_size;
 	size_t count;
-	struct dmaheap_bufinfo_entry *entries;
+	const struct dmaheap_bufinfo_entry *const *entries;
 };
 
 /* Reads and parses bufinfo: NULL with errno ENOENT (debugfs not mounted) or

@@ -23,6 +23,7 @@ extern "C" {
 #define DMAHEAP_MAX_PLANES 4
 
 struct dmaheap_format {
+	size_t struct_size;	/* see dmaheap.h: structs that can grow */
 	uint32_t fourcc;	/* DRM_FORMAT_* */
 	const char *name;	/* the fourcc as text, blanks trimmed: "NV12", "R8" */
 	const char *drm_name;	/* the name after DRM_FORMAT_: "XRGB8888", "YUV420" */
@@ -49,7 +50,9 @@ const struct dmaheap_format *dmaheap_format_at(size_t index);
  * buf, which must hold 5 bytes; returns buf. */
 char *dmaheap_fourcc_str(uint32_t fourcc, char buf[5]);
 
+/* Set struct_size = sizeof(struct dmaheap_layout) before passing one in. */
 struct dmaheap_layout {
+	size_t struct_size;	/* see dmaheap.h: structs that can grow */
 	uint32_t fourcc;
 	uint32_t width, height;	/* as asked, not padded */
 	unsigned int num_planes;
@@ -75,8 +78,8 @@ struct dmaheap_layout {
  * the luma stride is a multiple of 2 * stride_align). Planes follow one
  * another with no gap: offset[i + 1] = offset[i] + stride[i] * plane_height[i].
  *
- * Returns 0, or -1 with errno EINVAL (unknown fourcc, zero width or height)
- * or EOVERFLOW (a stride beyond 32 bits or a size beyond 64 bits).
+ * Returns 0, or -1 with errno EINVAL (unknown fourcc, zero width or height,
+ * layout->struct_size too small) or EOVERFLOW (a stride beyond 32 bits or a size beyond 64 bits).
  */
 int dmaheap_layout_compute(uint32_t fourcc, uint32_t width, uint32_t height,
 			   uint32_t stride_align, uint32_t height_align,

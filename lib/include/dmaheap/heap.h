@@ -128,31 +128,28 @@ int dmaheap_alloc_from(struct dmaheap_ctx *ctx, const char *heap_name,
 #define DMAHEAP_PROP_MAX_ADDRESS (1u << 3)
 
 #define DMAHEAP_STAT_KEY_MAX 48
-#define DMAHEAP_STATS_MAX 24
 
+/* One of a heap's counters; a key and a value, and it stays that. */
 struct dmaheap_stat {
 	char key[DMAHEAP_STAT_KEY_MAX];
 	uint64_t value;
 };
 
+/* A heap as dmaheap_heap_list_get() found it; the library allocates it. */
 struct dmaheap_heap_info {
+	size_t struct_size;	/* see dmaheap.h: structs that can grow */
 	char name[DMAHEAP_NAME_MAX];
 	char path[256];
 	/* 0 when the node opens; otherwise the errno of opening it (EACCES) */
 	int open_errno;
 	unsigned int props;		/* DMAHEAP_PROP_* that hold */
 	unsigned int props_known;	/* DMAHEAP_PROP_* whose value is known */
-	/* 1 when any property came from the kernel (sysfs), 0 when all were
-	 * taken from the name table; props_published says which */
-	int props_from_kernel;
-	/* live buffers exported by this heap, from the dma-buf core (bufinfo or
-	 * /sys/kernel/dmabuf); -1 when unknown */
-	int64_t live_buffers;
-	int64_t live_bytes;
-	/* the heap's own counters (/sys/class/dma_heap/NAME/stats), when present */
-	size_t num_stats;
-	struct dmaheap_stat stats[DMAHEAP_STATS_MAX];
-	/* fields below were added after 0.1.0 (see lib/README.md, ABI) */
+	/*
+	 * Of props_known, the DMAHEAP_PROP_* bits (DMAHEAP_PROP_MAX_ADDRESS
+	 * included) the kernel published (sysfs); the others came from the
+	 * table of names. 0 when everything came from the table.
+	 */
+	unsigned int props_published;
 	/*
 	 * The highest physical address any byte of any buffer may have
 	 * (0xffffffff: every buffer lies below 4 GiB); UINT64_MAX when there is
@@ -160,17 +157,21 @@ struct dmaheap_heap_info {
 	 * UINT64_MAX when it does not.
 	 */
 	uint64_t max_address;
-	/*
-	 * Of props_known, the DMAHEAP_PROP_* bits (DMAHEAP_PROP_MAX_ADDRESS
-	 * included) the kernel published; the others came from the name table.
-	 * props_from_kernel is 1 exactly when this is not 0.
-	 */
-	unsigned int props_published;
+	/* live buffers exported by this heap, from the dma-buf core (bufinfo or
+	 * /sys/kernel/dmabuf); -1 when unknown */
+	int64_t live_buffers;
+	int64_t live_bytes;
+	/* the heap's own counters (/sys/class/dma_heap/NAME/stats), when
+	 * present, sorted by key */
+	size_t num_stats;
+	const struct dmaheap_stat *stats;
 };
 
 struct dmaheap_heap_list {
+	size_t struct_size;
 	size_t count;
-	struct dmaheap_heap_info *heaps;	/* count of them, sorted by name */
+	/* count pointers, sorted by heap name */
+	const struct dmaheap_heap_info *const *heaps;
 };
 
 /*

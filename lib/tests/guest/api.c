@@ -56,7 +56,7 @@ static bool cpu_roundtrip(int fd, size_t size)
 static void check_buffer(struct dmaheap_ctx *ctx, const char *heap, uint64_t size,
 			 uint64_t want_size)
 {
-	struct dmaheap_buf_desc desc;
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	int fd = dmaheap_alloc_from(ctx, heap, size, DMAHEAP_FD_FLAGS_DEFAULT, 0);
 
 	if (!tap_ok(fd >= 0, "%s: allocate %llu bytes", heap, (unsigned long long)size)) {
@@ -106,7 +106,7 @@ static int open_vgem(void)
 /* bufinfo lists the devices a buffer is attached to: import it into vgem. */
 static void check_attachments(struct dmaheap_ctx *ctx, const char *heap)
 {
-	struct dmaheap_buf_desc desc;
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	struct dmaheap_bufinfo *info;
 	const struct dmaheap_bufinfo_entry *e;
 	int vgem = open_vgem(), fd;
@@ -151,7 +151,7 @@ static void *alloc_thread(void *data)
 
 	for (int round = 0; round < 8; round++) {
 		for (int i = 0; i < 8; i++) {
-			struct dmaheap_buf_desc desc;
+			struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 
 			fds[i] = dmaheap_alloc(arg->ctx, DMAHEAP_USAGE_CPU, 64 * 1024,
 					       DMAHEAP_FD_FLAGS_DEFAULT, 0);
@@ -188,12 +188,40 @@ static void check_threads(struct dmaheap_ctx *ctx)
 	       "%d failed", args[0].heap, failures);
 }
 
+/*
+ * What a program built against a newer header passes: a bigger struct. It
+ * gets every field this library knows, zeroes after them, and struct_size
+ * saying how much was filled.
+ */
+static void check_newer_desc(int fd, const struct dmaheap_buf_desc *want)
+{
+	struct {
+		struct dmaheap_buf_desc desc;
+		unsigned char newer[40];
+	} big;
+	bool zero = true;
+
+	memset(&big, 0x5a, sizeof(big));
+	big.desc.struct_size = sizeof(big);
+	if (dmaheap_describe(fd, &big.desc) < 0) {
+		tap_ok(false, "a newer program's bigger description: %s", dmaheap_last_error());
+		return;
+	}
+	for (size_t i = 0; i < sizeof(big.newer); i++)
+		zero &= big.newer[i] == 0;
+	tap_ok(zero && big.desc.struct_size == sizeof(struct dmaheap_buf_desc) &&
+	       big.desc.fd == fd && big.desc.inode == want->inode &&
+	       big.desc.size == want->size && !strcmp(big.desc.exporter, want->exporter),
+	       "a newer program's bigger description: filled, struct_size %zu, the rest zero",
+	       big.desc.struct_size);
+}
+
 int main(void)
 {
 	struct dmaheap_ctx *ctx = dmaheap_ctx_create(DMAHEAP_CTX_UDMABUF_FALLBACK);
 	struct dmaheap_heap_list *list = ctx ? dmaheap_heap_list_get(ctx) : NULL;
 	struct dmaheap_proc_bufs *bufs;
-	struct dmaheap_buf_desc desc;
+	struct dmaheap_buf_desc desc = { .struct_size = sizeof(desc) };
 	bool udmabuf = access("/dev/udmabuf", F_OK) == 0;
 	int fd, nullfd;
 
@@ -201,11 +229,11 @@ int main(void)
 	if (!list)
 		return 1;
 	for (size_t i = 0; i < list->count; i++) {
-		tap_diag("heap %s (%s)", list->heaps[i].name,
-			 list->heaps[i].open_errno ? strerror(list->heaps[i].open_errno) : "opens");
-		check_buffer(ctx, list->heaps[i].name, MiB, MiB);
-		check_buffer(ctx, list->heaps[i].name, 5000, 8192);
-		check_attachments(ctx, list->heaps[i].name);
+		tap_diag("heap %s (%s)", list->heaps[i]->name,
+			 list->heaps[i]->open_errno ? strerror(list->heaps[i]->open_errno) : "opens");
+		check_buffer(ctx, list->heaps[i]->name, MiB, MiB);
+		check_buffer(ctx, list->heaps[i]->name, 5000, 8192);
+		check_attachments(ctx, list->heaps[i]->name);
 	}
 
 	if (list->count == 0) {
@@ -267,12 +295,14 @@ int main(void)
 
 		bufs = dmaheap_proc_bufs_get(getpid());
 		for (size_t i = 0; bufs && i < bufs->count; i++)
-			found |= bufs->bufs[i].fd == fd && bufs->bufs[i].desc.inode == desc.inode;
+			found |= bufs->bufs[i]->fd == fd && bufs->bufs[i]->inode == desc.inode;
 		tap_ok(found && bufs->count == 1, "the process's dma-bufs: the one it holds");
 		dmaheap_proc_bufs_free(bufs);
+		check_newer_desc(fd, &desc);
 		close(fd);
 	} else {
 		tap_skip(dmaheap_last_error(), "the process's dma-bufs");
+		tap_skip(dmaheap_last_error(), "a newer program's bigger description");
 	}
 
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
