@@ -14,8 +14,8 @@ unset GST_PLUGIN_PATH
 export GST_REGISTRY=${XDG_RUNTIME_DIR:-/tmp}/gst-registry-unit.bin
 . "$(dirname "$0")/gst-registry.sh"
 gst_registry_seed "$GST_REGISTRY" unit
-# libcheck and mktemp need a writable TMPDIR; the guest's /tmp is the host's,
-# read-only
+# libcheck and mktemp write into TMPDIR: the runtime directory, this
+# guest's own tmpfs, like the registry
 export TMPDIR=${XDG_RUNTIME_DIR:-/tmp} TEMP=${XDG_RUNTIME_DIR:-/tmp}
 cd "$TMPDIR" || exit 1
 export CK_DEFAULT_TIMEOUT=120
