@@ -147,7 +147,7 @@ fi
 no_choice=""
 case "$for_devices" in
 "") no_choice="no heap chosen for vivid-000 and vkms" ;;
-unknown) no_choice="whether vivid-000 needs contiguous memory is not known on this kernel (its udmabuf cannot vmap before Linux 6.2)" ;;
+unknown) no_choice="whether vivid-000 or vkms needs contiguous memory is not known on this kernel (dmaheap constraints $cap0 $disp says why)" ;;
 "$cma") no_choice="libdmaheap chose CMA ($cma) for vivid-000 and vkms" ;;
 esac
 pipeline "v4l2src (vivid-000) ! dmaheappool devices=vivid-000,vkms ! kmssink: every buffer from ${for_devices:-the chosen heap}, not CMA" \
