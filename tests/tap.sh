@@ -13,6 +13,10 @@
 #                                output (stdout and stderr, kept in $out)
 #                                matches the extended regex PATTERN (if any)
 #   comment < TEXT               prints TEXT as TAP diagnostics ("# ...")
+#   cases COUNT COMMAND...       runs COMMAND, a TAP program that should
+#                                report COUNT cases, and counts its cases as
+#                                this script's own (renumbered); missing ones
+#                                fail, its other lines become diagnostics
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
@@ -25,6 +29,22 @@ assert() {
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 comment() { sed 's/^/# /'; }
+cases() {
+	local want=$1 line got=0 rc re='^(not )?ok [0-9]+( - )?(.*)$'
+	shift
+	while IFS= read -r line; do
+		if [[ $line =~ $re ]]; then
+			got=$((got + 1))
+			if [ -n "${BASH_REMATCH[1]}" ]; then not_ok "${BASH_REMATCH[3]}"; else ok "${BASH_REMATCH[3]}"; fi
+		elif [[ $line != 1..* ]]; then
+			echo "# $line"
+		fi
+	done < <("$@" 2>&1; echo "# exit status $?")
+	while [ "$got" -lt "$want" ]; do
+		got=$((got + 1))
+		not_ok "$1: case $got of $want was not reported"
+	done
+}
 expect() {
 	local want=$1 pattern=$2 desc=$3 rc
 	shift 4

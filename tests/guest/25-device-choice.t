@@ -13,7 +13,7 @@ build=${DMAHEAP_BUILD:-$top/build}
 tool=$build/tools/dmaheap
 . "$top/tests/tap.sh"
 
-echo "1..15"
+echo "1..21"
 
 # json KEY...: the value of a key path in the JSON on stdin
 json() { python3 -c 'import json, sys
@@ -134,6 +134,10 @@ if [ ! -e "$imp/contig" ] || [ ! -e "$imp/dma32" ] || [ -z "$cma" ]; then
 		"importer seg64k: its segment limit from sysfs" "importer dma32: a heap below 4 GiB when memory lies above"; do
 		skip "$d" "$why"
 	done
+	for i in contig dma32 seg64k; do
+		skip "$i: the chosen heap's buffer passes the device's check" "$why"
+		skip "$i: the heap a device-unaware program takes is refused" "$why"
+	done
 else
 	out=$("$tool" constraints --json "$imp/contig" 2>&1)
 	if [ "$(json devices 0 contiguous <<<"$out" 2>/dev/null)" = True ] &&
@@ -157,4 +161,7 @@ else
 	else
 		skip "importer dma32: a heap below 4 GiB when memory lies above" "no system-dma32 heap"
 	fi
+	# Each rule proven by the device: the chosen heap's buffer passes the
+	# importer's check, the cpu usage's heap's is refused (6 cases).
+	cases 6 "$build/lib/tests/guest/choice-proof" contig dma32 seg64k
 fi
