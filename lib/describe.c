@@ -103,16 +103,11 @@ static int describe(pid_t pid, int fd, struct dmaheap_buf_desc *desc)
 /* describe() into the caller's desc, which may be of an older or newer size */
 static int describe_into(pid_t pid, int fd, struct dmaheap_buf_desc *desc)
 {
-	struct dmaheap_buf_desc full = { .struct_size = sizeof(full) };
-	size_t size;
+	struct dmaheap_buf_desc full;
 
-	if (!desc)
-		return error_set(EINVAL, "no dmaheap_buf_desc to fill");
 	/* a bad struct_size is the caller's first mistake: say so before anything */
-	size = desc->struct_size;
-	if (size < BUF_DESC_SIZE_V1)
-		return struct_fill(desc, &full, sizeof(full), BUF_DESC_SIZE_V1,
-				   "dmaheap_buf_desc");
+	if (struct_check(desc, BUF_DESC_SIZE_V1, "dmaheap_buf_desc") < 0)
+		return -1;
 	if (describe(pid, fd, &full) < 0)
 		return -1;
 	return struct_fill(desc, &full, sizeof(full), BUF_DESC_SIZE_V1, "dmaheap_buf_desc");
