@@ -16,7 +16,9 @@
 #   cases COUNT COMMAND...       runs COMMAND, a TAP program that should
 #                                report COUNT cases, and counts its cases as
 #                                this script's own (renumbered); missing ones
-#                                fail, its other lines become diagnostics
+#                                fail, its other lines become diagnostics, and
+#                                a non-zero exit after passing cases fails the
+#                                script
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
@@ -30,20 +32,33 @@ skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 comment() { sed 's/^/# /'; }
 cases() {
-	local want=$1 line got=0 rc re='^(not )?ok [0-9]+( - )?(.*)$'
+	local want=$1 line got=0 bad=0 status=0 re='^(not )?ok [0-9]+( - )?(.*)$'
 	shift
 	while IFS= read -r line; do
 		if [[ $line =~ $re ]]; then
 			got=$((got + 1))
-			if [ -n "${BASH_REMATCH[1]}" ]; then not_ok "${BASH_REMATCH[3]}"; else ok "${BASH_REMATCH[3]}"; fi
+			if [ -n "${BASH_REMATCH[1]}" ]; then
+				bad=1
+				not_ok "${BASH_REMATCH[3]}"
+			else
+				ok "${BASH_REMATCH[3]}"
+			fi
+		elif [[ $line =~ ^cases-exit-status\ ([0-9]+)$ ]]; then
+			status=${BASH_REMATCH[1]}
 		elif [[ $line != 1..* ]]; then
 			echo "# $line"
 		fi
-	done < <("$@" 2>&1; echo "# exit status $?")
+	done < <("$@" 2>&1; echo "cases-exit-status $?")
 	while [ "$got" -lt "$want" ]; do
 		got=$((got + 1))
+		bad=1
 		not_ok "$1: case $got of $want was not reported"
 	done
+	# a failure after the last case (a sanitizer's leak report at exit)
+	if [ "$status" != 0 ] && [ "$bad" = 0 ]; then
+		echo "# $1 exited with status $status after its cases passed"
+		failed=1
+	fi
 }
 expect() {
 	local want=$1 pattern=$2 desc=$3 rc

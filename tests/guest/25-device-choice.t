@@ -165,3 +165,4 @@ else
 	# importer's check, the cpu usage's heap's is refused (6 cases).
 	cases 6 "$build/lib/tests/guest/choice-proof" contig dma32 seg64k
 fi
+exit "$failed"
