@@ -463,8 +463,10 @@ acquire_thread (gpointer data)
   return NULL;
 }
 
-/* Whether thread tid is blocked in poll() or ppoll() (x86-64 numbers), as
- * the kernel says in /proc: no guessing with sleeps. */
+/* Whether thread tid is blocked in poll() or ppoll(), as the kernel says in
+ * /proc: no guessing with sleeps. The numbers are the architecture's own;
+ * arm64 (the generic system-call table) has only ppoll(), which its C
+ * library's poll() calls. */
 static gboolean
 blocked_in_poll (gint tid)
 {
@@ -475,7 +477,10 @@ blocked_in_poll (gint tid)
   if (g_file_get_contents (path, &text, NULL, NULL)) {
     long nr = strtol (text, NULL, 10);
 
-    in_poll = nr == SYS_poll || nr == SYS_ppoll;
+    in_poll = nr == SYS_ppoll;
+#ifdef SYS_poll
+    in_poll = in_poll || nr == SYS_poll;
+#endif
   }
   g_free (text);
   g_free (path);

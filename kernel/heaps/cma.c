@@ -6,7 +6,11 @@
  * The heap is "default_cma_region", mainline's name since 6.17. Older kernels
  * called it "reserved" or "linux,cma", and libcamera, Kodi and vendor stacks
  * still look for those: the aliases parameter registers them too, each a node
- * for the same memory, e.g. aliases="linux,cma;reserved".
+ * for the same memory, e.g. aliases="linux,cma;reserved". On a device-tree
+ * board whose default CMA area is a reserved-memory node (compatible
+ * "shared-dma-pool", reusable, linux,cma-default), the heap is also named
+ * after that node, as the kernel's own CMA heap names it before 6.17: the
+ * name the board gives it, usually "linux,cma".
  *
  * Linux 6.1 does not export cma_alloc() to modules, so this heap allocates
  * through the DMA API with dma_alloc_pages() on a device of its own without
@@ -22,6 +26,7 @@
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/of.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -30,7 +35,7 @@
 #include "../include/dmaheap/dma-heap.h"
 #include "../include/dmaheap/sg-buffer.h"
 
-#define CMA_HEAP_MAX_NAMES 4
+#define CMA_HEAP_MAX_NAMES 5
 
 static char *aliases = "";
 module_param(aliases, charp, 0444);
@@ -156,6 +161,48 @@ static int cma_heap_add(int slot, const char *name)
 }
 
 /*
+ * The name of the device tree's default CMA area (kfree() it), or NULL: the
+ * full name of the /reserved-memory node that declares it, unit address
+ * included, which is the name Linux gives the area.
+ */
+static char *cma_heap_board_name(void)
+{
+	struct device_node *rmem, *np;
+	char *name = NULL;
+
+	rmem = of_find_node_by_path("/reserved-memory");
+	if (!rmem)
+		return NULL;
+	for_each_available_child_of_node(rmem, np) {
+		if (of_device_is_compatible(np, "shared-dma-pool") &&
+		    of_property_read_bool(np, "reusable") &&
+		    of_property_read_bool(np, "linux,cma-default")) {
+			name = kstrdup(kbasename(of_node_full_name(np)),
+				       GFP_KERNEL);
+			of_node_put(np);
+			break;
+		}
+	}
+	of_node_put(rmem);
+	return name;
+}
+
+/* Whether @name is one of the ';'-separated names of @list. */
+static bool cma_heap_listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == list || p[-1] == ';') &&
+		    (p[len] == '\0' || p[len] == ';'))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/*
  * Nothing fails after the first heap is added: beside a kernel core that
  * exports dma_heap_add() a registered heap can never be removed, so a
  * failing init would leave a node calling into a freed module. An alias that
@@ -164,7 +211,7 @@ static int cma_heap_add(int slot, const char *name)
  */
 static int __init cma_heap_init(void)
 {
-	char *names, *cursor, *name;
+	char *names, *cursor, *name, *board;
 	int slot = 0, ret;
 
 	cma_heap_pdev = platform_device_register_simple("dma_heap_cma",
@@ -188,6 +235,17 @@ static int __init cma_heap_init(void)
 		goto err_pdev;
 	}
 	slot++;
+
+	board = cma_heap_board_name();
+	if (board && !cma_heap_listed(names, board)) {
+		ret = cma_heap_add(slot, board);
+		if (ret)
+			pr_err("the device tree's name %s not added (%d); the other names work\n",
+			       board, ret);
+		else
+			slot++;
+	}
+	kfree(board);
 
 	cursor = names;
 	while ((name = strsep(&cursor, ";")) != NULL) {

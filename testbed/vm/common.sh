@@ -6,10 +6,16 @@ DMAHEAP_CACHE=${DMAHEAP_CACHE:-/var/cache/dmaheap}
 LINUX_SOURCE_PKG=linux-source-6.1
 TEST_KERNEL_FRAGMENT=$DMAHEAP_TOP/testbed/vm/test-kernel.config
 MAINLINE_KERNEL_FRAGMENT=$DMAHEAP_TOP/testbed/vm/mainline-kernel.config
+ARM64_KERNEL_FRAGMENT=$DMAHEAP_TOP/testbed/vm/arm64-kernel.config
 # Bump when the recipe in build-kernel changes in a way that changes the result.
 TEST_KERNEL_RECIPE=1
 # The kernel kinds of the test bed (testbed/vm/build-kernel, testbed/vm/run).
 KERNEL_KINDS="test stock trixie mainline bench"
+# The architectures of the test bed: the host's own, and arm64 (QEMU's virt
+# machine, a cross-built test kernel, Debian's arm64 packages as its root).
+KERNEL_ARCHES="x86_64 arm64"
+# The kernel kinds an architecture other than the host's has.
+ARM64_KERNEL_KINDS="test"
 
 die() {
 	echo "${0##*/}: $*" >&2
@@ -20,8 +26,15 @@ die() {
 # testbed/vm/test-kernel.config; "bench" is the same without the correctness
 # checkers (KASAN, lockdep, kmemleak, DMA-API debug), for benchmark figures;
 # "mainline" is the test kernel's fragment plus mainline-kernel.config (the
-# kernel's own heaps, built in).
+# kernel's own heaps, built in). kernel_fragment KIND arm64: the test
+# kernel's fragment without its x86-only lines, plus arm64-kernel.config.
 kernel_fragment() {
+	if [ "${2:-x86_64}" = arm64 ]; then
+		grep -vE '^(# )?CONFIG_(X86_[A-Z0-9_]*|SERIAL_8250[A-Z0-9_]*|RTC_DRV_CMOS|MTRR)[= ]' \
+			"$TEST_KERNEL_FRAGMENT"
+		cat "$ARM64_KERNEL_FRAGMENT"
+		return
+	fi
 	case "$1" in
 	test) cat "$TEST_KERNEL_FRAGMENT" ;;
 	mainline) cat "$TEST_KERNEL_FRAGMENT" "$MAINLINE_KERNEL_FRAGMENT" ;;
@@ -121,14 +134,18 @@ source_kernel_pkg() {
 	cat "$f"
 }
 
+# source_kernel_dir KIND [ARCH]: x86_64 kernels keep their names, other
+# architectures' have the architecture after the kind (test-arm64-kernel-...).
 source_kernel_dir() {
-	local kind=$1 pkg ver hash
+	local kind=$1 arch=${2:-x86_64} pkg ver hash name
 	read -r pkg ver < <(source_kernel_pkg "$kind") || true
 	[ -n "${ver:-}" ] ||
 		die "${pkg:-the kernel source} is not available (test/bench: apt-get install $LINUX_SOURCE_PKG; mainline: network to Debian's archive once)"
-	hash=$( (kernel_fragment "$kind"; echo "recipe $TEST_KERNEL_RECIPE") |
+	hash=$( (kernel_fragment "$kind" "$arch"; echo "recipe $TEST_KERNEL_RECIPE") |
 		sha256sum | cut -c1-12)
-	echo "$DMAHEAP_CACHE/$kind-kernel-$ver-$hash"
+	name=$kind
+	[ "$arch" = x86_64 ] || name=$kind-$arch
+	echo "$DMAHEAP_CACHE/$name-kernel-$ver-$hash"
 }
 
 test_kernel_dir() {

@@ -19,6 +19,8 @@
 #                  (only what it does not already satisfy)
 #   DT_VERSION_OF  the package whose version names the entry
 #   DT_RECIPE      bump when the entry's layout changes
+#   DT_ARCH        (optional) a Debian architecture other than the host's:
+#                  apt resolves and downloads that architecture's packages
 # and defines:
 #   dt_check_version VERSION   fails (message) when VERSION will not do
 #   dt_finish_tree DIR FINAL   checks the unpacked DIR/root and adds files
@@ -39,6 +41,8 @@ dt_state() { echo "$DMAHEAP_CACHE/apt-$DT_NAME"; }
 
 dt_apt_opts() {
 	debian_apt_opts "$DT_NAME" "$DT_STANDALONE"
+	[ -z "${DT_ARCH:-}" ] ||
+		printf '%s\n' -o "APT::Architecture=$DT_ARCH" -o "APT::Architectures::=$DT_ARCH"
 }
 
 # The newest complete cache entry, through the link the last fetch left.

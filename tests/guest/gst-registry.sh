@@ -10,3 +10,12 @@ gst_registry_seed() {
 	local from=${DMAHEAP_BUILD:-$top/build}/gst-registry/$2.bin
 	[ -e "$1" ] || [ ! -f "$from" ] || cp "$from" "$1"
 }
+
+# gst_registry_keep REGISTRY NAME: where no host copy exists (the arm64
+# guest's plugins cannot be scanned on this machine), keeps the registry the
+# guest built as build/gst-registry/NAME.bin for the next guest to start from.
+gst_registry_keep() {
+	local dir=${DMAHEAP_BUILD:-$top/build}/gst-registry
+	[ -s "$1" ] && [ ! -f "$dir/$2.bin" ] || return 0
+	mkdir -p "$dir" && cp "$1" "$dir/$2.bin.tmp" && mv "$dir/$2.bin.tmp" "$dir/$2.bin"
+}
