@@ -54,7 +54,7 @@ dt_cached_dir() {
 
 # Resolves, downloads and unpacks; prints the cache entry.
 dt_fetch() {
-	local state opts log inst key ver dest tmp link=$DMAHEAP_CACHE/$DT_NAME
+	local state opts log inst key ver dest tmp old link=$DMAHEAP_CACHE/$DT_NAME
 	state=$(dt_state)
 	mapfile -t opts < <(dt_apt_opts)
 	mkdir -p "$state/lists/partial" "$state/cache/archives/partial" \
@@ -129,6 +129,12 @@ dt_fetch() {
 	# The link --offline (the guest) follows; replaced atomically.
 	ln -sfn "${dest##*/}" "$link.tmp.$$"
 	mv -T "$link.tmp.$$" "$link"
+	# Entries made from other package lists are never used again.
+	for old in "$DMAHEAP_CACHE/$DT_NAME"-*; do
+		[ "$old" != "$dest" ] && [ -f "$old/.complete" ] || continue
+		say "removing $old (superseded by ${dest##*/})"
+		rm -rf "$old"
+	done
 	echo "$dest"
 }
 
