@@ -4,7 +4,7 @@
 bin=$DMAHEAP_BUILD/tests/kernel/dmabuf-heap
 if [ ! -x "$bin" ]; then
 	echo "1..1"
-	echo "not ok 1 - selftest binary missing: run testbed/kernel/build-selftest"
+	echo "not ok 1 - selftest binary missing: run testbed/kernel/build-selftest${DMAHEAP_ARCH:+ --arch=$DMAHEAP_ARCH}"
 	exit 0
 fi
 out=$("$bin" 2>&1)
