@@ -5,7 +5,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 run=$top/testbed/vm/run
 . "$top/tests/tap.sh"
-echo "1..14"
+echo "1..15"
 "$run" >/dev/null 2>&1; rc=$?
 result $([ $rc = 2 ] && echo 0 || echo 1) "run without a command exits 2 (got $rc)"
 "$run" --frobnicate -- true >/dev/null 2>&1; rc=$?
@@ -41,6 +41,10 @@ result $([ $rc = 3 ] && echo 0 || echo 1) "arm64 test kernel: the command's stat
 result $([ "$(cat "$stamp" 2>/dev/null)" = aarch64 ] && echo 0 || echo 1) \
 	"arm64 test kernel: the guest is aarch64 and its file under build/ is on the host ($(cat "$stamp" 2>/dev/null))"
 rm -f "$stamp"
+# A kernel crash on arm64 reaches the console log (the PL011 UART) and fails the run.
+msg=$("$run" --arch=arm64 --timeout=600 --mem=1G -- sh -c 'echo c > /proc/sysrq-trigger' 2>&1); rc=$?
+result $([ $rc != 0 ] && grep -q 'Kernel panic' <<<"$msg" && echo 0 || echo 1) \
+	"arm64 test kernel: a kernel crash exits non-zero and the message names the panic (got $rc)"
 # A program of the wrong architecture is named as such, not "exec format error".
 msg=$("$run" --arch=arm64 -- "$top/build/tools/dmaheap" --help 2>&1); rc=$?
 result $([ $rc != 0 ] && grep -q "is an x86-64 program" <<<"$msg" && echo 0 || echo 1) \
