@@ -115,9 +115,10 @@ static struct gbm_surface *surface_create(struct gbm_device *gbm, uint32_t width
 					  const uint64_t *modifiers, const unsigned int count)
 {
 	(void)width, (void)height, (void)format, (void)flags, (void)modifiers, (void)count;
-	gbm_fail(device_from_gbm(gbm), ENOSYS,
-		 "gbm_surface: Mesa's EGL renders only through Mesa's own GBM backend; "
-		 "allocate bos here and import them into EGL as dma-bufs");
+	/* always said: it is why the caller's EGL set-up will fail */
+	gbm_fail(NULL, ENOSYS, "gbm_surface_create: this dmaheap device is allocation-only, "
+		 "and Mesa's EGL renders only on Mesa's own GBM device: %s",
+		 device_from_gbm(gbm)->no_mesa_why);
 	return NULL;
 }
 
@@ -145,10 +146,8 @@ static void surface_destroy(struct gbm_surface *surface)
 	(void)surface;
 }
 
-static void device_destroy(struct gbm_device *gbm)
+void device_free(struct dmaheap_gbm_device *dev)
 {
-	struct dmaheap_gbm_device *dev = device_from_gbm(gbm);
-
 	if (dev->num_handles)
 		gbm_fail(dev, EBUSY, "device destroyed with %zu GEM handles still in use",
 			 dev->num_handles);
@@ -158,6 +157,11 @@ static void device_destroy(struct gbm_device *gbm)
 	dmaheap_ctx_destroy(dev->ctx);
 	dev->magic = 0;
 	free(dev);
+}
+
+static void device_destroy(struct gbm_device *gbm)
+{
+	device_free(device_from_gbm(gbm));
 }
 
 /* DMAHEAP_GBM_STRIDE_ALIGN: a power of two from 1 to 4096; unset means 64. */
@@ -186,6 +190,7 @@ static struct gbm_device *create_device(int fd, uint32_t abi_version)
 {
 	struct dmaheap_gbm_device *dev;
 	const char *debug = secure_getenv("DMAHEAP_GBM_DEBUG");
+	struct gbm_device *mesa;
 	uint64_t prime = 0;
 
 	if (abi_version > GBM_BACKEND_ABI_VERSION) {
@@ -250,7 +255,13 @@ static struct gbm_device *create_device(int fd, uint32_t abi_version)
 	dev->base.v0.surface_release_buffer = surface_release_buffer;
 	dev->base.v0.surface_has_free_buffers = surface_has_free_buffers;
 	dev->base.v0.surface_destroy = surface_destroy;
-	return &dev->base;
+	/* Mesa's own device, if there is one to wrap: the loader gets it and
+	 * dev stays behind it as dmaheap's side (the heaps, the probe) */
+	if (mesa_wrap(dev, loader_core, fd, abi_version, &mesa)) {
+		device_free(dev);
+		return NULL;
+	}
+	return mesa ? mesa : &dev->base;
 
 err_ctx:
 	dmaheap_ctx_destroy(dev->ctx);

@@ -117,11 +117,10 @@ static int pick_modifier(struct dmaheap_gbm_device *dev, const uint64_t *modifie
 	return -1;
 }
 
-struct gbm_bo *bo_create(struct gbm_device *gbm, uint32_t width, uint32_t height,
-			 uint32_t format, uint32_t usage,
-			 const uint64_t *modifiers, const unsigned int count)
+struct dmaheap_gbm_bo *bo_alloc(struct dmaheap_gbm_device *dev, uint32_t width,
+				uint32_t height, uint32_t format, uint32_t usage,
+				const uint64_t *modifiers, unsigned int count)
 {
-	struct dmaheap_gbm_device *dev = device_from_gbm(gbm);
 	const struct dmaheap_format *fmt;
 	struct dmaheap_layout layout = { .struct_size = sizeof(layout) };
 	struct dmaheap_heap *heap;
@@ -179,17 +178,30 @@ struct gbm_bo *bo_create(struct gbm_device *gbm, uint32_t width, uint32_t height
 		bo->offset[i] = (uint32_t)layout.offset[i];
 		bo->plane_fd[i] = 0;
 	}
+	bo->base.v0.stride = bo->stride[0];
 	if (layout.offset[layout.num_planes - 1] > UINT32_MAX) {
 		gbm_fail(dev, EOVERFLOW, "bo_create: a plane offset does not fit 32 bits");
-		goto err;
+		bo_destroy(&bo->base);
+		return NULL;
 	}
-	if (bo_take_handles(dev, bo))
-		goto err;
-	return &bo->base;
+	return bo;
+}
 
-err:
-	bo_destroy(&bo->base);
-	return NULL;
+struct gbm_bo *bo_create(struct gbm_device *gbm, uint32_t width, uint32_t height,
+			 uint32_t format, uint32_t usage,
+			 const uint64_t *modifiers, const unsigned int count)
+{
+	struct dmaheap_gbm_device *dev = device_from_gbm(gbm);
+	struct dmaheap_gbm_bo *bo = bo_alloc(dev, width, height, format, usage,
+					     modifiers, count);
+
+	if (!bo)
+		return NULL;
+	if (bo_take_handles(dev, bo)) {
+		bo_destroy(&bo->base);
+		return NULL;
+	}
+	return &bo->base;
 }
 
 static bool plane_ok(struct dmaheap_gbm_bo *bo, int plane)

@@ -6,6 +6,7 @@
 #ifndef DMAHEAP_GBM_PRIVATE_H
 #define DMAHEAP_GBM_PRIVATE_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,6 +57,15 @@ struct dmaheap_gbm_device {
 	pthread_mutex_t handles_lock;
 	struct gem_handle_ref *handles;
 	size_t num_handles, max_handles;
+
+	/* Drop-in mode (mesa.c): the device the loader got is Mesa's, these
+	 * are its own functions, and this struct only holds dmaheap's side. */
+	struct gbm_device *mesa;
+	struct gbm_device_v0 mesa_v0;
+	void *mesa_lib;			/* dlopen handle of dri_gbm.so */
+	char mesa_version[64];		/* "25.0.7-2~bpo12+1", or "" */
+	/* why this device is allocation-only (surface_create's message) */
+	char no_mesa_why[2 * PATH_MAX + 512];
 };
 
 struct dmaheap_gbm_bo {
@@ -72,6 +82,9 @@ struct dmaheap_gbm_bo {
 	uint32_t handles[DMAHEAP_MAX_PLANES];	/* per fd; 0 without PRIME import */
 	uint64_t sizes[DMAHEAP_MAX_PLANES];	/* per fd */
 	unsigned int plane_fd[DMAHEAP_MAX_PLANES];	/* plane -> index in fds */
+
+	/* drop-in mode: the Mesa bo this heap buffer was imported as */
+	struct gbm_bo *mesa_bo;
 
 	/* a CPU mapping of fds[0], made on the first map and kept until destroy */
 	pthread_mutex_t map_lock;
@@ -123,11 +136,25 @@ int bo_get_plane_fd(struct gbm_bo *gbo, int plane);
 uint32_t bo_get_stride(struct gbm_bo *gbo, int plane);
 uint32_t bo_get_offset(struct gbm_bo *gbo, int plane);
 uint64_t bo_get_modifier(struct gbm_bo *gbo);
+/* A bo whose memory comes from a heap (layout, heap choice), without GEM
+ * handles: bo_create adds them, the Mesa wrapper imports it into Mesa. */
+struct dmaheap_gbm_bo *bo_alloc(struct dmaheap_gbm_device *dev, uint32_t width,
+				uint32_t height, uint32_t format, uint32_t usage,
+				const uint64_t *modifiers, unsigned int count);
 /* Allocates a bo and fills what every bo has; fds are the caller's to add. */
 struct dmaheap_gbm_bo *bo_new(struct dmaheap_gbm_device *dev, uint32_t width,
 			      uint32_t height, const struct dmaheap_format *fmt);
 /* Takes GEM handles for every fd of bo; 0 or -1 with errno. */
 int bo_take_handles(struct dmaheap_gbm_device *dev, struct dmaheap_gbm_bo *bo);
+
+/* mesa.c: *out is Mesa's device with heap buffers if this libgbm's Mesa
+ * has a dri_gbm.so and the fd is one Mesa drives, else NULL (dev stays
+ * allocation-only; dev->no_mesa_why says why). -1 with errno on a bad
+ * DMAHEAP_GBM_MESA, or when DMAHEAP_GBM_MESA=1 demanded Mesa and failed. */
+int mesa_wrap(struct dmaheap_gbm_device *dev, const struct gbm_core *core, int fd,
+	      uint32_t abi_version, struct gbm_device **out);
+/* device_destroy's end: frees dev and its libdmaheap context. */
+void device_free(struct dmaheap_gbm_device *dev);
 
 /* import.c */
 struct gbm_bo *bo_import(struct gbm_device *gbm, uint32_t type, void *buffer,
