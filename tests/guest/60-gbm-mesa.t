@@ -19,12 +19,13 @@ heap_bufs() {
 		/sys/kernel/debug/dma_buf/bufinfo
 }
 
-# /dev/dri/cardN of a DRM driver (sysfs driver link), or nothing
+# /dev/dri/cardN of a virtual DRM device by its platform device's name
+# (vkms, vgem: vgem's has no driver link), or nothing
 drm_card() {
 	local c
 	for c in /sys/class/drm/card[0-9]*; do
-		[ -e "$c/device/driver" ] || continue
-		if [ "$(basename "$(readlink "$c/device/driver")")" = "$1" ]; then
+		[ -e "$c/device" ] || continue
+		if [ "$(basename "$(readlink -f "$c/device")")" = "$1" ]; then
 			echo "/dev/dri/${c##*/}"
 			return
 		fi
