@@ -11,7 +11,13 @@
  * 24.1, which maps the dma-bufs itself). The same code either way. Displays such as vkms
  * scan out only RGB, so the GPU does the colour conversion, as on real
  * devices. --no-codec feeds the camera's buffers to the GPU directly.
+ *
+ * --compositor ends the chain in a Wayland compositor instead of driving
+ * KMS itself: the render targets go to it as linux-dmabuf buffers (the
+ * dma-bufs themselves), and the compositor puts them on a plane or composes
+ * them. --hold keeps the last frame up for a screenshot.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +30,9 @@
 #include "image.h"
 #include "report.h"
 #include "vicodec.h"
+#ifdef HAVE_WAYLAND_PRESENT
+#include "present.h"
+#endif
 
 #define NUM_BUFFERS 4
 #define NUM_TARGETS 3	/* on screen, being drawn, spare */
@@ -53,10 +62,16 @@ static void usage(FILE *out)
 		"                    auto (default): the display's device if a hardware\n"
 		"                    driver renders there, else software\n"
 		"  --display DRIVER  KMS driver to show on (default vkms)\n"
+		"  --compositor      show through the Wayland compositor at $WAYLAND_DISPLAY\n"
+		"                    (linux-dmabuf) instead of driving KMS; the render\n"
+		"                    targets are chosen for DRIVER's display all the same\n"
+		"  --hold SECONDS    with --compositor: keep the last frame up that long,\n"
+		"                    or until SIGTERM (default 0)\n"
 		"  --size WxH        frame size (default 640x480)\n"
 		"  --format FOURCC   camera/codec format: NV12 (default) or XRGB8888\n"
 		"  --frames N        frames (default 60)\n"
-		"  --output FILE     PNG of the last screen (default out/demo/frame.png)\n"
+		"  --output FILE     PNG of the last screen (default out/demo/frame.png; not\n"
+		"                    with --compositor: read the planes with kms-screenshot)\n"
 		"  --report FILE     append the buffer report to FILE\n"
 		"  -h, --help        this text\n\n"
 		"Heaps: libdmaheap's policy, usages camera, codec and scanout (the render\n"
@@ -71,13 +86,21 @@ int main(int argc, char **argv)
 		{ "no-codec", no_argument, NULL, 'C' },
 		{ "gpu", required_argument, NULL, 'g' },
 		{ "display", required_argument, NULL, 'D' },
+		{ "compositor", no_argument, NULL, 'W' },
+		{ "hold", required_argument, NULL, 'H' },
 		EXAMPLE_OPT_SIZE, EXAMPLE_OPT_FORMAT, EXAMPLE_OPT_FRAMES,
 		EXAMPLE_OPT_OUTPUT, EXAMPLE_OPT_REPORT, EXAMPLE_OPT_HELP,
 		{ 0 },
 	};
 	struct example_options o;
 	const char *gpu_driver = "auto", *display_driver = "vkms";
-	bool use_codec = true;
+	bool use_codec = true, compositor = false;
+	unsigned int hold = 0;
+	char *end;
+#ifdef HAVE_WAYLAND_PRESENT
+	struct presenter *wl = NULL;
+	int target_wl[NUM_TARGETS];
+#endif
 	long timed;
 	struct dmaheap_ctx *ctx = NULL;
 	struct v4l2_queue cam = { .count = 0 };
@@ -109,14 +132,29 @@ int main(int argc, char **argv)
 		case 'C': use_codec = false; break;
 		case 'g': gpu_driver = optarg; break;
 		case 'D': display_driver = optarg; break;
+		case 'W': compositor = true; break;
+		case 'H':
+			errno = 0;
+			hold = (unsigned int)strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || optarg[0] == '-' || hold > 3600)
+				return fail("--hold wants seconds (0 to 3600), not '%s'", optarg), 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (optind < argc)
 		return fail("unexpected argument '%s' (see --help)", argv[optind]), 2;
+#ifndef HAVE_WAYLAND_PRESENT
+	if (compositor)
+		return fail("--compositor: this gpu-compose was built without Wayland (libwayland-dev, wayland-protocols)"), 2;
+#endif
+	if (hold && !compositor)
+		return fail("--hold goes with --compositor"), 2;
 
-	report_init(&report, use_codec ? "camera-codec-gpu-display" : "camera-gpu-display");
+	report_init(&report, compositor ? (use_codec ? "camera-codec-gpu-compositor" :
+						   "camera-gpu-compositor") :
+		    use_codec ? "camera-codec-gpu-display" : "camera-gpu-display");
 	if (!(ctx = dmaheap_ctx_create(0))) {
 		fail("%s", dmaheap_last_error());
 		goto out;
@@ -124,11 +162,18 @@ int main(int argc, char **argv)
 	/* Every device first: a missing one is reported before anything runs. */
 	cam_fd = v4l2_open_by_name(o.camera, "load vivid (modprobe vivid) or pass --camera NAME",
 				   cam_path);
+	/* With a compositor, the display is its: opened only to choose the
+	 * render targets' heap, never driven. */
 	if (cam_fd < 0 || (use_codec && codec_open(&codec, o.encoder, o.decoder)) ||
-	    display_open(&d, display_driver) || display_setup(&d) ||
+	    display_open(&d, display_driver) || (!compositor && display_setup(&d)) ||
 	    gpu_open(&g, gpu_driver,
-		     strcmp(gpu_driver, display_driver) && strcmp(gpu_driver, "auto") ? -1 : d.fd))
+		     strcmp(gpu_driver, display_driver) && strcmp(gpu_driver, "auto") ? -1 :
+		     compositor ? -1 : d.fd))
 		goto out;
+#ifdef HAVE_WAYLAND_PRESENT
+	if (compositor && !(wl = present_open("dmaheap gpu-compose", o.width, o.height)))
+		goto out;
+#endif
 
 	/* camera */
 	v4l2_queue_init(&cam, cam_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, "camera");
@@ -184,8 +229,16 @@ int main(int argc, char **argv)
 		}
 		snprintf(role, sizeof(role), "target[%d]", t);
 		if (report_add(&report, role, targets[t].fd, target_why) ||
-		    (target_img[t] = gpu_import(&g, &targets[t], true)) < 0 ||
-		    display_add_fb(&d, &targets[t], role, &target_fb[t]))
+		    (target_img[t] = gpu_import(&g, &targets[t], true)) < 0)
+			goto out;
+#ifdef HAVE_WAYLAND_PRESENT
+		if (compositor) {
+			if (present_add(wl, &targets[t], role, &target_wl[t]))
+				goto out;
+			continue;
+		}
+#endif
+		if (display_add_fb(&d, &targets[t], role, &target_fb[t]))
 			goto out;
 	}
 
@@ -214,14 +267,26 @@ int main(int argc, char **argv)
 		} else {
 			tex = cam_tex[i];
 		}
+#ifdef HAVE_WAYLAND_PRESENT
+		/* the compositor may still scan it out: draw once it let go */
+		if (compositor && present_wait_idle(wl, target_wl[t]))
+			goto out;
+#endif
 		t0 = now_ms();
 		if (gpu_draw(&g, tex, target_img[t]))
 			goto out;
 		if (n > 1 || o.frames == 1)	/* frame 1 also compiles the shaders */
 			draw_ms += now_ms() - t0;
-		if ((use_codec ? codec_release(&codec, (unsigned int)k) :
-				 v4l2_queue_qbuf(&cam, (unsigned int)i, 0)) ||
-		    display_show(&d, target_fb[t], targets[t].width, targets[t].height,
+		if (use_codec ? codec_release(&codec, (unsigned int)k) :
+				v4l2_queue_qbuf(&cam, (unsigned int)i, 0))
+			goto out;
+#ifdef HAVE_WAYLAND_PRESENT
+		if (compositor) {
+			if (present_show(wl, target_wl[t]))
+				goto out;
+		} else
+#endif
+		if (display_show(&d, target_fb[t], targets[t].width, targets[t].height,
 				 n == o.frames ? &fence : NULL))
 			goto out;
 		if (n == 1) {
@@ -232,11 +297,30 @@ int main(int argc, char **argv)
 	}
 	t0 = now_ms() - loop_start;
 	timed = o.frames > 1 ? o.frames - 1 : 1;
-	printf("frames: %ld captured,%s composed by the GPU into XRGB8888 and shown on %s\n",
-	       o.frames, use_codec ? " encoded, decoded," : "", display_driver);
+	printf("frames: %ld captured,%s composed by the GPU into XRGB8888 and shown on %s%s\n",
+	       o.frames, use_codec ? " encoded, decoded," : "",
+	       compositor ? "the Wayland compositor's display, " : "", display_driver);
 	printf("timing: %ld frames after the first: GPU %.1f ms a frame (%.1f frames/s), whole chain %.1f frames/s (%s)\n",
 	       timed, draw_ms / (double)timed, (double)timed * 1e3 / draw_ms,
 	       (double)timed * 1e3 / t0, g.renderer);
+#ifdef HAVE_WAYLAND_PRESENT
+	if (compositor) {
+		/* the compositor holds the targets now: the report lists it */
+		if (present_hold(wl, 0))
+			goto out;
+		report_sample(&report);
+		if (report_write(&report, o.report))
+			goto out;
+		if (hold) {
+			printf("holding the last frame on screen for up to %u s (SIGTERM ends it)\n",
+			       hold);
+			if (present_hold(wl, hold))
+				goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+#endif
 	if (display_save_writeback(&d, fence, o.output))
 		goto out;
 	report_sample(&report);
@@ -244,6 +328,9 @@ int main(int argc, char **argv)
 		goto out;
 	ret = 0;
 out:
+#ifdef HAVE_WAYLAND_PRESENT
+	present_close(wl);
+#endif
 	if (fence >= 0)
 		close(fence);
 	v4l2_queue_release(&cam);

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "report.h"
@@ -66,12 +70,52 @@ static void count_cpu_maps(struct report *r)
 			r->bufs[i].cpu_maps = maps[i];
 }
 
+/* Other processes holding one of the buffers through an fd (a compositor
+ * that imported them): /proc/PID/fdinfo, root or the same user only. */
+static void find_holders(struct report *r)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+
+	while (proc && (de = readdir(proc))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+		struct dmaheap_proc_bufs *bufs;
+		char comm[32] = "?", path[64], who[48];
+		FILE *f;
+
+		if (pid <= 0 || pid == getpid() || !(bufs = dmaheap_proc_bufs_get(pid)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		if ((f = fopen(path, "r"))) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+		snprintf(who, sizeof(who), "%s[%d]", comm, (int)pid);
+		for (unsigned int i = 0; i < r->count; i++) {
+			struct report_buffer *b = &r->bufs[i];
+			bool held = false, known = false;
+
+			for (size_t k = 0; k < bufs->count; k++)
+				held |= bufs->bufs[k]->inode == b->desc.inode;
+			for (unsigned int h = 0; h < b->num_holders; h++)
+				known |= !strcmp(b->holders[h], who);
+			if (held && !known && b->num_holders < REPORT_MAX_DEVICES)
+				snprintf(b->holders[b->num_holders++], sizeof(b->holders[0]), "%s", who);
+		}
+		dmaheap_proc_bufs_free(bufs);
+	}
+	if (proc)
+		closedir(proc);
+}
+
 void report_sample(struct report *r)
 {
 	struct dmaheap_bufinfo *info = dmaheap_bufinfo_read();
 
 	r->samples++;
 	count_cpu_maps(r);
+	find_holders(r);
 	if (!info) {
 		snprintf(r->bufinfo_error, sizeof(r->bufinfo_error), "%s", dmaheap_last_error());
 		return;
@@ -113,6 +157,9 @@ static void report_print(const struct report *r, FILE *f)
 		for (unsigned int d = 0; d < b->num_devices; d++)
 			fprintf(f, "%s%s", d ? "," : " ", b->devices[d]);
 		fprintf(f, "%s\n", b->num_devices ? "" : " (none seen)");
+		for (unsigned int h = 0; h < b->num_holders; h++)
+			fprintf(f, "%s%s%s", h ? "," : "    holders ", b->holders[h],
+				h + 1 == b->num_holders ? "\n" : "");
 		if (b->why[0] && (i == 0 || strcmp(b->why, r->bufs[i - 1].why)))
 			fprintf(f, "    heap-choice %s\n", b->why);
 		maps += b->cpu_maps;

@@ -3,7 +3,7 @@
  * The zero-copy evidence: every dma-buf a pipeline uses, named by its role
  * ("camera[0]", "decoded[1]"), with its inode, heap and size (fdinfo), every
  * device the dma-buf core saw attached to it (bufinfo, sampled while the
- * pipeline runs), and how often this process mapped it with the CPU
+ * pipeline runs), every other process holding it (a compositor: /proc/PID/fd), and how often this process mapped it with the CPU
  * (/proc/self/maps). The examples never copy a pixel between stages, so the
  * copy count is 0 by construction; the mapping count checks it.
  */
@@ -23,6 +23,8 @@ struct report_buffer {
 	unsigned int num_devices;
 	char devices[REPORT_MAX_DEVICES][48];
 	unsigned int cpu_maps;		/* most mappings seen at one sample */
+	unsigned int num_holders;	/* other processes with an fd of it */
+	char holders[REPORT_MAX_DEVICES][48];	/* "weston[123]" */
 	char why[512];			/* why its heap ("" when not said) */
 };
 

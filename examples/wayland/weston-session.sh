@@ -6,6 +6,9 @@
 #   weston_start OUTDIR [WESTON_ARGS...]   start weston, wait for its socket
 #   weston_wait_log PATTERN [SECONDS]      wait for an extended regex in its log
 #   weston_stop                            SIGTERM, wait, check its exit status
+#   weston_wait_fade SECONDS               wait for desktop-shell's fade-in to end
+#   weston_client_plane PID                the plane weston used most for PID's views
+#   weston_client_composed PID             repaints that drew PID's views with the renderer
 #
 # weston_start sets WESTON_PID, WESTON_LOG (log and drm-backend debug scope),
 # WESTON_CARD (/dev/dri/cardN of vkms) and exports WAYLAND_DISPLAY. Every wait
@@ -117,4 +120,43 @@ weston_stop() {
 		WESTON_ERROR="weston exited with status $rc after SIGTERM"
 		return 1
 	fi
+}
+
+# weston_wait_fade SECONDS: desktop-shell fades in from a black surface in
+# its top layer, and any view under it goes to the renderer. 0 once a scene
+# graph (drm-backend scope) shows that layer empty again.
+weston_wait_fade() {
+	local deadline=$((SECONDS + $1))
+	until awk '/Layer 0 \(pos 0xffffffff\):/ { getline nxt; if (nxt ~ /no views/) found = 1 }
+		END { exit !found }' "$WESTON_LOG"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.5
+	done
+}
+
+# weston_views PID: the views of process PID in the scene graph dumps
+# ("View N (role xdg_toplevel, PID P, ..., 0xVIEW)"), as an ERE alternation.
+weston_views() {
+	grep -E "^[[:space:]]*View [0-9]+ \(.*PID $1," "$WESTON_LOG" |
+		grep -oE '0x[0-9a-f]+\)' | tr -d ')' | sort -u | paste -sd'|'
+}
+
+# weston_client_plane PID: the plane weston's DRM backend used most for the
+# views of process PID ("[repaint] view 0xVIEW on overlay plane 47"), or
+# nothing (never on a plane).
+weston_client_plane() {
+	local views
+	views=$(weston_views "$1")
+	[ -n "$views" ] || return 1
+	grep -oE "\[repaint\] view ($views) on [A-Za-z]+ plane [0-9]+" "$WESTON_LOG" |
+		sed 's/.* on //' | sort | uniq -c | sort -rn | head -n 1 | sed 's/^ *[0-9]* //'
+}
+
+# weston_client_composed PID: how many repaints drew a view of process PID
+# with weston's renderer instead of a plane ("... using renderer composition").
+weston_client_composed() {
+	local views
+	views=$(weston_views "$1")
+	[ -n "$views" ] || { echo 0; return; }
+	grep -cE "\[repaint\] view ($views) using renderer composition" "$WESTON_LOG"
 }

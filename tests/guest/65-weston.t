@@ -7,7 +7,10 @@
 # client's buffer on a KMS plane (drm-backend debug scope), that vkms scans
 # out the client's own dma-buf (examples/wayland/kms-screenshot reads the
 # planes and saves $build/tests/weston/weston-heap-client.png), and that
-# client and weston stop cleanly. Also records what Debian's
+# client and weston stop cleanly. Then the demo chain ending in weston:
+# examples/gpu-compose --compositor (camera -> codec -> GPU -> weston), whose
+# heap render targets weston holds and puts on a plane, scanned out as they
+# are ($build/tests/weston/weston-gpu-compose.png). Also records what Debian's
 # weston-simple-dmabuf-feedback does with GBM_BACKEND=dmaheap. Skips without
 # vkms (Debian's stock kernel). See docs/weston.md.
 set -uo pipefail
@@ -15,6 +18,7 @@ top=${DMAHEAP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${DMAHEAP_BUILD:-$top/build}
 client=$build/examples/wayland/heap-client
 kms_screenshot=$build/examples/wayland/kms-screenshot
+gpu=$build/examples/gpu-compose
 dmaheap=$build/tools/dmaheap
 out=$build/tests/weston
 . "$top/tests/tap.sh"
@@ -75,6 +79,10 @@ cases=(
 	"heap-client stops cleanly on SIGTERM"
 	"a fullscreen heap-client runs 30 frames and exits 0"
 	"weston puts the fullscreen client's buffer on the primary plane"
+	"camera -> codec -> GPU -> weston: gpu-compose --compositor runs 5 frames and holds the last"
+	"weston holds every GPU render target (the report lists it), 0 CPU copies"
+	"weston's DRM backend puts the GPU's render target on a KMS plane, never composing it"
+	"vkms scans out a GPU render target itself (plane fb inode), and the screenshot is saved"
 	"weston-simple-dmabuf-feedback with GBM_BACKEND=dmaheap: the known limits"
 	"weston stops cleanly on SIGTERM"
 )
@@ -108,20 +116,6 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/0}
 # polled it went missing once ("gbm backend: dmaheap", 2026-12-03).
 logs=$(mktemp -d "$XDG_RUNTIME_DIR/weston-logs.XXXXXX")
 trap 'cp "$logs"/*.log "$out"/ 2>/dev/null; rm -rf "$logs"' EXIT
-
-# client_plane PID: the plane weston's DRM backend used most for the views of
-# process PID. The drm-backend scope dumps the scene graph ("View N (role
-# xdg_toplevel, PID P, ..., 0xVIEW)") and, per repaint, "[repaint] view 0xVIEW
-# on overlay plane 47", or "... using renderer composition".
-client_plane() {
-	local views re
-	views=$(grep -E "^[[:space:]]*View [0-9]+ \(.*PID $1," "$WESTON_LOG" |
-		grep -oE '0x[0-9a-f]+\)' | tr -d ')' | sort -u | paste -sd'|')
-	[ -n "$views" ] || return 1
-	re="\[repaint\] view ($views) on [A-Za-z]+ plane [0-9]+"
-	grep -oE "$re" "$WESTON_LOG" | sed 's/.* on //' | sort | uniq -c | sort -rn |
-		head -n 1 | sed 's/^ *[0-9]* //'
-}
 
 # --- 1: weston -------------------------------------------------------------
 # desktop-shell (the default). Not kiosk-shell: weston 10's kiosk-shell puts
@@ -161,15 +155,7 @@ grep -E "DRM: supports|Output '.*' enabled|zpos|\[plane\] (primary|overlay|curso
 # crashes (docs/weston.md). desktop-shell fades in from a black surface in
 # the top layer, and anything under it goes to the renderer: start the client
 # once a scene graph shows that layer empty again (the fade is over).
-fade_over() {
-	awk '/Layer 0 \(pos 0xffffffff\):/ { getline nxt; if (nxt ~ /no views/) found = 1 }
-		END { exit !found }' "$WESTON_LOG"
-}
-deadline=$((SECONDS + 180))
-until fade_over || [ "$SECONDS" -ge "$deadline" ]; do
-	sleep 0.5
-done
-fade_over || echo "desktop-shell's fade-in did not end within 180 s" | comment
+weston_wait_fade 180 || echo "desktop-shell's fade-in did not end within 180 s" | comment
 
 # --- 2-9: heap-client in a window ------------------------------------------
 export GBM_BACKEND=dmaheap GBM_BACKENDS_PATH=$build/gbm-backend
@@ -224,7 +210,7 @@ assert "${cases[4]} ($shared of $nbuf)" test "$nbuf" -ge 1 -a "$shared" = "$nbuf
 
 assert "${cases[5]}" grep -qx 'frame 30 shown' "$logs/client.log"
 
-plane=$(client_plane "$client_pid")
+plane=$(weston_client_plane "$client_pid")
 grep -E '\[repaint\] (Using|view)|\[overlay\]' "$WESTON_LOG" | sed 's/^[[:space:]]*//' |
 	sort | uniq -c | sort -rn | head -n 8 | comment
 assert "${cases[6]} (${plane:-never})" test -n "$plane"
@@ -257,10 +243,62 @@ comment <"$logs/client-fullscreen.log"
 # -a: the log lives on the 9p share, where a write racing the reader can
 # leave NUL bytes; grep then calls the file binary and prints no line.
 assert "${cases[10]} (exit $rc)" test "$rc" = 0 -a -n "$(grep -ax 'stopping after 30 frames shown (done)' "$logs/client-fullscreen.log")"
-plane=$(client_plane "$fs_pid")
+plane=$(weston_client_plane "$fs_pid")
 assert "${cases[11]} (${plane:-never})" grep -qi '^primary plane' <<<"$plane"
 
-# --- 13: weston-simple-dmabuf-feedback ---------------------------------------
+# --- 13-16: the demo chain ending in the compositor --------------------------
+# camera (vivid) -> encoder -> decoder (vicodec) -> GPU (Mesa's software
+# device, the backports Mesa) -> weston (linux-dmabuf) -> a vkms plane: the
+# GPU's heap render targets go to weston as they are, and weston must put
+# them on a plane (its renderer here cannot read a client dma-buf).
+gpu_skip=""
+has_v4l2() { grep -qsx "$1" /sys/class/video4linux/*/name; }
+if [ ! -x "$gpu" ] || ! "$gpu" --help | grep -q -- --compositor; then
+	gpu_skip="gpu-compose is not built with Wayland (libegl-dev, libgles-dev, libwayland-dev)"
+elif ! has_v4l2 vivid-000-vid-cap || ! has_v4l2 stateful-encoder || ! has_v4l2 stateful-decoder; then
+	gpu_skip="no vivid or vicodec on the ${DMAHEAP_KERNEL:-this} kernel"
+elif ! mesa_env=$("$top/testbed/mesa-backports" --offline --env 2>&1); then
+	gpu_skip="no Mesa >= 24.1 in the cache ($(tail -n1 <<<"$mesa_env"))"
+fi
+if [ -n "$gpu_skip" ]; then
+	for c in 12 13 14 15; do skip "${cases[$c]}" "$gpu_skip"; done
+else
+	mark "starting gpu-compose --compositor"
+	chain_log=$logs/gpu-compose.log
+	# weston keeps Debian's Mesa; only gpu-compose gets the backports one
+	(eval "$mesa_env"; exec "$gpu" --compositor --frames 5 --hold 120 \
+		--report "$out/chain-report.txt") >"$chain_log" 2>&1 &
+	gpu_pid=$!
+	wait_for "$chain_log" '^holding the last frame' 600 "$gpu_pid"
+	held=$(grep -c '^holding the last frame' "$chain_log")
+	targets=$(sed -n 's/^  \(target\[[0-9]\]\) *inode \([0-9]*\) .*/\1 \2/p' "$chain_log")
+	target_inodes=$(awk '{ print $2 }' <<<"$targets")
+	assert "${cases[12]}" test "$held" = 1 -a -n "$target_inodes"
+	# every target's report entry is followed by a holders line naming weston
+	weston_holds=$(awk '/^  target\[/ { t = 1; next } t && /^    holders .*weston\[/ { n++ } { t = 0 } END { print n + 0 }' "$chain_log")
+	assert "${cases[13]} ($weston_holds of $(wc -w <<<"$target_inodes") targets)" \
+		test "$weston_holds" -ge 1 -a "$weston_holds" = "$(wc -w <<<"$target_inodes")" \
+		-a -n "$(grep '^  cpu-copies 0 ' "$chain_log")"
+	plane=$(weston_client_plane "$gpu_pid")
+	composed=$(weston_client_composed "$gpu_pid")
+	assert "${cases[14]} (${plane:-never}; renderer compositions in the log: $composed)" \
+		test -n "$plane" -a "$composed" = 0
+	chain_shot=$out/weston-gpu-compose.png
+	"$kms_screenshot" --device "/dev/dri/$WESTON_CARD" --output "$chain_shot" \
+		>"$out/kms-screenshot-chain.log" 2>&1
+	rc=$?
+	comment <"$out/kms-screenshot-chain.log"
+	scanned=""
+	for ino in $target_inodes; do
+		line=$(grep -E "^plane [0-9]+ .*, dma-buf inode $ino, exporter " "$out/kms-screenshot-chain.log")
+		[ -n "$line" ] && scanned="${line%%:*} (inode $ino, ${line##*exporter })"
+	done
+	assert "${cases[15]} (${scanned:-no plane})" test -n "$scanned" -a "$rc" = 0 -a -s "$chain_shot"
+	stop_pid "$gpu_pid"
+	comment <"$chain_log"
+fi
+
+# --- 17: weston-simple-dmabuf-feedback ---------------------------------------
 # Two known limits stop it here, whatever the GBM backend (docs/weston.md):
 # weston 10 offers linux-dmabuf v4 (feedback) only when its renderer's EGL
 # device names a DRM node, and llvmpipe's is a software device, so weston
@@ -276,24 +314,24 @@ if command -v weston-simple-dmabuf-feedback >/dev/null; then
 	stop_pid "$sdf_pid"; rc=$stop_rc
 	tail -n 1 "$sdf_log" | comment
 	if grep -q 'dma-buf feedback is not supported by compositor' "$sdf_log"; then
-		ok "${cases[12]}: weston offers no dma-buf feedback here (linux-dmabuf v3: llvmpipe names no DRM device)"
+		ok "${cases[16]}: weston offers no dma-buf feedback here (linux-dmabuf v3: llvmpipe names no DRM device)"
 	elif grep -qE 'EGL display' "$sdf_log"; then
-		ok "${cases[12]}: stops at EGL setup (Mesa's EGL refuses a non-Mesa gbm_device)"
+		ok "${cases[16]}: stops at EGL setup (Mesa's EGL refuses a non-Mesa gbm_device)"
 	elif [ "$rc" = KILLED ] || [ "$rc" = 0 ] || [ "$rc" = 143 ]; then
-		ok "${cases[12]}: it ran (exit $rc): update docs/weston.md"
+		ok "${cases[16]}: it ran (exit $rc): update docs/weston.md"
 	else
-		not_ok "${cases[12]}: failed in an unknown way (exit $rc)"
+		not_ok "${cases[16]}: failed in an unknown way (exit $rc)"
 	fi
 else
-	skip "${cases[12]}" "weston-simple-dmabuf-feedback not installed"
+	skip "${cases[16]}" "weston-simple-dmabuf-feedback not installed"
 fi
 unset GBM_BACKEND GBM_BACKENDS_PATH
 
-# --- 14: weston stops ------------------------------------------------------
+# --- 18: weston stops ------------------------------------------------------
 mark "stopping weston"
 if weston_stop; then
-	ok "${cases[13]}"
+	ok "${cases[17]}"
 else
-	not_ok "${cases[13]}: $WESTON_ERROR"
+	not_ok "${cases[17]}: $WESTON_ERROR"
 	grep -v '^[[:space:]]*\[' "$WESTON_LOG" | tail -n 20 | comment
 fi
