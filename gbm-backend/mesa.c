@@ -531,9 +531,11 @@ int mesa_wrap(struct dmaheap_gbm_device *dev, const struct gbm_core *core, int f
 		}
 		snprintf(dev->no_mesa_why, sizeof(dev->no_mesa_why), "%s", why);
 		if (reach < 0 || mode != MESA_REQUIRE) {
-			/* always said: EGL on this device will fail next, and
-			 * Mesa's own message (EGL_NOT_INITIALIZED) gives no reason */
-			gbm_fail(NULL, 0, "allocation only: %s", why);
+			/* always said in auto mode: EGL on this device will fail
+			 * next, and Mesa's own message (EGL_NOT_INITIALIZED) gives
+			 * no reason; DMAHEAP_GBM_MESA=1 says it once, below */
+			if (mode != MESA_REQUIRE)
+				gbm_fail(NULL, 0, "allocation only: %s", why);
 			mesa->v0.destroy(mesa);
 			goto err_close;
 		}
