@@ -27,16 +27,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/0}
 mkdir -p "$XDG_RUNTIME_DIR"
-cat >"$out/weston.ini" <<'INI'
-[core]
-idle-time=0
-
-[shell]
-startup-animation=none
-animation=none
-close-animation=none
-focus-animation=none
-INI
+weston_write_ini "$out/weston.ini"
 weston_start "$out" --config="$out/weston.ini" || die "$WESTON_ERROR"
 # the display's own node for both: Mesa makes dumb buffers there (a render
 # node refuses them), dmaheap imports its heap buffers there

@@ -30,18 +30,7 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/0}
 mkdir -p "$XDG_RUNTIME_DIR"
 mesa_env=$("$top/testbed/mesa-backports" --offline --env) ||
 	die "the GPU stage needs Mesa >= 24.1 (testbed/mesa-backports on the host first)"
-# No animations: weston must never compose a client dma-buf here (its
-# renderer, llvmpipe on vkms, cannot read one: docs/weston.md).
-cat >"$out/weston.ini" <<'INI'
-[core]
-idle-time=0
-
-[shell]
-startup-animation=none
-animation=none
-close-animation=none
-focus-animation=none
-INI
+weston_write_ini "$out/weston.ini"
 weston_start "$out" --config="$out/weston.ini" || die "$WESTON_ERROR"
 cp_log() { cp "$WESTON_LOG" "$out/weston.log" 2>/dev/null; }
 trap 'weston_stop; cp_log' EXIT
@@ -67,11 +56,9 @@ composed=$(weston_client_composed "$gpu_pid")
 kill -TERM "$gpu_pid"
 wait "$gpu_pid"
 status=$?
-scanned=""
-for ino in $(sed -n 's/^  target\[[0-9]\] *inode \([0-9]*\) .*/\1/p' "$out/gpu-compose.log"); do
-	line=$(grep -E "^plane [0-9]+ .*, dma-buf inode $ino, exporter " "$out/kms-screenshot.log") &&
-		scanned="${line%%:*}, render target inode $ino, ${line##*exporter }"
-done
+# shellcheck disable=SC2046 # one inode per word
+scanned=$(kms_plane_scanning "$out/kms-screenshot.log" \
+	$(sed -n 's/^  target\[[0-9]\] *inode \([0-9]*\) .*/\1/p' "$out/gpu-compose.log"))
 echo "compositor: weston put the GPU's render targets on ${plane:-no plane} (renderer compositions: $composed)"
 echo "compositor: vkms scans out ${scanned:-no render target}"
 echo "compositor: gpu-compose exited with status $status after SIGTERM"

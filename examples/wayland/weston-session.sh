@@ -3,12 +3,21 @@
 # Start and stop Debian's weston on the vkms display, for scripts that run
 # inside the test guest (testbed/vm/run). Source this file, then:
 #
+#   weston_write_ini FILE                  weston.ini: no animations, no idle
 #   weston_start OUTDIR [WESTON_ARGS...]   start weston, wait for its socket
 #   weston_wait_log PATTERN [SECONDS]      wait for an extended regex in its log
 #   weston_stop                            SIGTERM, wait, check its exit status
 #   weston_wait_fade SECONDS               wait for desktop-shell's fade-in to end
 #   weston_client_plane PID                the plane weston used most for PID's views
 #   weston_client_composed PID             repaints that drew PID's views with the renderer
+#   kms_plane_scanning LOG INODE...        the plane kms-screenshot saw scanning out one
+#
+# WESTON_CMD (default "weston") is the command that runs weston, e.g. another
+# weston through its own loader (testbed/weston-forky). weston_start runs it
+# without GBM_BACKEND and GBM_BACKENDS_PATH (weston's GL renderer needs
+# Mesa's own backend: docs/weston.md) unless WESTON_GBM=keep: weston's
+# Vulkan renderer allocates its output buffers through GBM and draws into
+# heap buffers.
 #
 # weston_start sets WESTON_PID, WESTON_LOG (log and drm-backend debug scope),
 # WESTON_CARD (/dev/dri/cardN of vkms) and exports WAYLAND_DISPLAY. Every wait
@@ -41,6 +50,24 @@ weston_find_card() {
 	return 1
 }
 
+# weston_write_ini FILE: no idle blanking in a long run, and no window
+# animations: desktop-shell's fade and close animations draw client buffers
+# with the renderer, which weston's GL renderer cannot do with a client
+# dma-buf on vkms (its llvmpipe cannot read one; it crashed weston 10 here:
+# docs/weston.md).
+weston_write_ini() {
+	cat >"$1" <<'EOF_INI'
+[core]
+idle-time=0
+
+[shell]
+startup-animation=none
+animation=none
+close-animation=none
+focus-animation=none
+EOF_INI
+}
+
 # weston_start OUTDIR [WESTON_ARGS...]
 weston_start() {
 	local outdir=$1 socket deadline
@@ -57,11 +84,13 @@ weston_start() {
 	socket=dmaheap-weston-$$
 	rm -f "$XDG_RUNTIME_DIR/$socket" "$XDG_RUNTIME_DIR/$socket.lock"
 	WESTON_LOG=$outdir/weston.log
-	# weston must not load the dmaheap GBM backend: its EGL renderer needs
-	# Mesa's own (see docs/weston.md). --debug enables weston-debug and
-	# weston-screenshooter; the drm-backend scope logs plane assignment.
-	env -u GBM_BACKEND -u GBM_BACKENDS_PATH \
-		weston --backend=drm-backend.so --tty=2 --continue-without-input \
+	# --debug enables weston-debug and weston-screenshooter; the
+	# drm-backend scope logs plane assignment.
+	local unset=(-u GBM_BACKEND -u GBM_BACKENDS_PATH)
+	[ "${WESTON_GBM:-}" != keep ] || unset=()
+	# shellcheck disable=SC2086 # WESTON_CMD is a command line
+	env "${unset[@]}" ${WESTON_CMD:-weston} \
+		--backend=drm-backend.so --tty=2 --continue-without-input \
 		--drm-device="$WESTON_CARD" --socket="$socket" --idle-time=0 --debug \
 		--log="$WESTON_LOG" --logger-scopes=log,drm-backend "$@" \
 		>"$outdir/weston.out" 2>&1 &
@@ -159,4 +188,17 @@ weston_client_composed() {
 	views=$(weston_views "$1")
 	[ -n "$views" ] || { echo 0; return; }
 	grep -cE "\[repaint\] view ($views) using renderer composition" "$WESTON_LOG"
+}
+
+# kms_plane_scanning LOG INODE...: "plane N, inode I, EXPORTER" for a plane
+# that examples/wayland/kms-screenshot's LOG shows scanning out the dma-buf
+# with one of the inodes (the last one found); fails when none does.
+kms_plane_scanning() {
+	local log=$1 ino line found=""
+	shift
+	for ino in "$@"; do
+		line=$(grep -E "^plane [0-9]+ .*, dma-buf inode $ino, exporter " "$log") &&
+			found="${line%%:*}, inode $ino, ${line##*exporter }"
+	done
+	[ -n "$found" ] && echo "$found"
 }

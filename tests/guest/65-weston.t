@@ -121,20 +121,8 @@ trap 'cp "$logs"/*.log "$out"/ 2>/dev/null; rm -rf "$logs"' EXIT
 # desktop-shell (the default). Not kiosk-shell: weston 10's kiosk-shell puts
 # a toplevel in its layer only when it activates it for a seat, and without
 # input devices there is no seat, so no client is ever shown.
-# No window animations: desktop-shell's close animation keeps drawing a
-# closed window's last buffer with the renderer, which crashed weston here
-# (docs/weston.md). idle-time 0: no screen blanking in a long run.
-mkdir -p "$out"
-cat >"$out/weston.ini" <<'EOF_INI'
-[core]
-idle-time=0
-
-[shell]
-startup-animation=none
-animation=none
-close-animation=none
-focus-animation=none
-EOF_INI
+# No window animations, no idle blanking (weston_write_ini says why).
+weston_write_ini "$out/weston.ini"
 mark "starting weston"
 if ! weston_start "$out" --config="$out/weston.ini"; then
 	not_ok "${cases[0]}: $WESTON_ERROR"
@@ -221,11 +209,8 @@ mark "kms-screenshot"
 "$kms_screenshot" --device "/dev/dri/$WESTON_CARD" --output "$shot" >"$out/kms-screenshot.log" 2>&1
 rc=$?
 comment <"$out/kms-screenshot.log"
-scanned=""
-for ino in $client_inodes; do
-	line=$(grep -E "^plane [0-9]+ .*, dma-buf inode $ino, exporter " "$out/kms-screenshot.log")
-	[ -n "$line" ] && scanned="${line%%:*} (${line##*exporter })"
-done
+# shellcheck disable=SC2086 # one inode per word
+scanned=$(kms_plane_scanning "$out/kms-screenshot.log" $client_inodes)
 assert "${cases[7]} (${scanned:-no plane})" test -n "$scanned"
 assert "${cases[8]} (exit $rc)" test "$rc" = 0 -a -s "$shot"
 
@@ -288,11 +273,8 @@ else
 		>"$out/kms-screenshot-chain.log" 2>&1
 	rc=$?
 	comment <"$out/kms-screenshot-chain.log"
-	scanned=""
-	for ino in $target_inodes; do
-		line=$(grep -E "^plane [0-9]+ .*, dma-buf inode $ino, exporter " "$out/kms-screenshot-chain.log")
-		[ -n "$line" ] && scanned="${line%%:*} (inode $ino, ${line##*exporter })"
-	done
+	# shellcheck disable=SC2086 # one inode per word
+	scanned=$(kms_plane_scanning "$out/kms-screenshot-chain.log" $target_inodes)
 	assert "${cases[15]} (${scanned:-no plane})" test -n "$scanned" -a "$rc" = 0 -a -s "$chain_shot"
 	stop_pid "$gpu_pid"
 	comment <"$chain_log"
