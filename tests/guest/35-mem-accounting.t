@@ -89,8 +89,12 @@ result "$([ "$r_errno" = 12 ] && echo 0 || echo 1)" \
 	"mem_accounting on: the allocation beyond memory.max fails with ENOMEM (errno $r_errno after $r_alloc buffers)"
 result "$([ $((r_before + got)) -le $limit ] && [ $((r_before + got + buf + MiB)) -gt $limit ] && echo 0 || echo 1)" \
 	"the 64 MiB limit holds to within one buffer: $((got / MiB)) MiB of buffers + $((r_before / 1024)) KiB the process had"
-result "$([ $((r_held - r_before)) -ge "$got" ] && echo 0 || echo 1)" \
-	"the buffers are charged to the group: memory.current grew by $(((r_held - r_before) / 1024)) KiB for $((got / 1024)) KiB"
+# Near memory.max the kernel reclaims what the group had before (the
+# helper's own page cache and anonymous pages), so what memory.current grew
+# by can fall short of the buffers (61312 KiB for 61440 on 6.12): the
+# buffers' pages cannot be reclaimed, so the group must hold at least them.
+result "$([ "$r_held" -ge "$got" ] && echo 0 || echo 1)" \
+	"the buffers are charged to the group: memory.current $((r_held / 1024)) KiB with $((got / 1024)) KiB of buffers ($((r_before / 1024)) KiB before)"
 result "$([ $((r_freed - r_before)) -lt $MiB ] && echo 0 || echo 1)" \
 	"freeing them uncharges the group: memory.current $((r_held / 1024)) -> $((r_freed / 1024)) KiB (before: $((r_before / 1024)) KiB)"
 events1=$(awk '$1 == "oom_kill" { print $2 }' "$group/memory.events")
