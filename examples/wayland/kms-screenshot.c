@@ -230,13 +230,45 @@ out:
 	return ret;
 }
 
+/* Distinct colours in the canvas, counting up to max (a frame someone drew
+ * has many, an unpainted or cleared one one or two), and the most common
+ * among the first pixels' colours. */
+static unsigned int count_colours(const struct canvas *cv, unsigned int max, uint32_t *common)
+{
+	uint32_t seen[64];
+	size_t count[64] = { 0 };
+	unsigned int n = 0, best = 0;
+	size_t total = (size_t)cv->width * cv->height;
+
+	if (max > sizeof(seen) / sizeof(seen[0]))
+		max = sizeof(seen) / sizeof(seen[0]);
+	for (size_t i = 0; i < total; i++) {
+		uint32_t c = cv->pixels[i] & 0xffffff;
+		unsigned int j;
+
+		for (j = 0; j < n && seen[j] != c; j++)
+			;
+		if (j == n) {
+			if (n == max)
+				continue;
+			seen[n++] = c;
+		}
+		if (++count[j] > count[best])
+			best = j;
+	}
+	*common = n ? seen[best] : 0;
+	return n;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: kms-screenshot --device /dev/dri/cardN --output FILE.png\n\n"
 		"Print the planes the first active CRTC of a KMS device scans out (fb,\n"
 		"position, dma-buf inode and exporter) and compose them into a PNG, while\n"
-		"a compositor is DRM master. Run as root.\n\n"
+		"a compositor is DRM master, and say how many colours it has (up to 64) and\n"
+		"which is the most common.\n"
+		"Run as root.\n\n"
 		"  --device PATH   the KMS device (a primary node)\n"
 		"  --output FILE   the PNG to write\n"
 		"  -h, --help      this text\n\n"
@@ -324,7 +356,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (write_png(&cv, output) == 0) {
-		printf("wrote %s (%ux%u)\n", output, cv.width, cv.height);
+		uint32_t common;
+		unsigned int colours = count_colours(&cv, 64, &common);
+
+		printf("wrote %s (%ux%u, %s%u colours, most common #%06x)\n", output, cv.width,
+		       cv.height, colours == 64 ? ">= " : "", colours, common);
 		ret = 0;
 	}
 out:

@@ -86,11 +86,13 @@ weston_start() {
 	WESTON_LOG=$outdir/weston.log
 	# --debug enables weston-debug and weston-screenshooter; the
 	# drm-backend scope logs plane assignment.
-	local unset=(-u GBM_BACKEND -u GBM_BACKENDS_PATH)
+	local unset=(-u GBM_BACKEND -u GBM_BACKENDS_PATH) tty=(--tty=2)
 	[ "${WESTON_GBM:-}" != keep ] || unset=()
+	# weston 10 opens a VT of its own; weston >= 14 has no --tty (libseat)
+	[ -z "${WESTON_CMD:-}" ] || tty=()
 	# shellcheck disable=SC2086 # WESTON_CMD is a command line
 	env "${unset[@]}" ${WESTON_CMD:-weston} \
-		--backend=drm-backend.so --tty=2 --continue-without-input \
+		--backend=drm-backend.so "${tty[@]}" --continue-without-input \
 		--drm-device="$WESTON_CARD" --socket="$socket" --idle-time=0 --debug \
 		--log="$WESTON_LOG" --logger-scopes=log,drm-backend "$@" \
 		>"$outdir/weston.out" 2>&1 &
