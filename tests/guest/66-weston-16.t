@@ -33,7 +33,10 @@ cases=(
 	"weston's Vulkan renderer composes weston-simple-shm into its heap buffers, frame after frame (PNG)"
 	"weston (Vulkan) and its clients stop cleanly and leave no heap buffer behind"
 )
-echo "1..${#cases[@]}"
+# and before them the drop-in test program (gbm-backend/tests/mesa.c, as
+# 60-gbm-mesa.t runs it with Mesa 25) against Mesa 26.1
+mesa_cases=18
+echo "1..$((${#cases[@]} + mesa_cases))"
 
 skip_reason=""
 if [ ! -x "$kms_screenshot" ] || [ ! -x "$dmaheap" ]; then
@@ -48,6 +51,9 @@ elif ! forky_env=$("$top/testbed/weston-forky" --offline --env 2>&1); then
 	skip_reason="no weston 16 and Mesa 26 from Debian forky (testbed/weston-forky on the host, with network: ./check runs it): $forky_env"
 fi
 if [ -n "$skip_reason" ]; then
+	for i in $(seq "$mesa_cases"); do
+		skip "drop-in mode with Mesa 26, case $i" "$skip_reason"
+	done
 	for c in "${cases[@]}"; do
 		skip "$c" "$skip_reason"
 	done
@@ -147,6 +153,19 @@ wait_live() {
 	done
 }
 live0=$(live_buffers)
+
+# --- gbm-mesa --mesa with Mesa 26.1 -----------------------------------------
+# Built with AddressSanitizer: the leak check stays with 60-gbm-mesa.t (Mesa
+# 25, with suppressions for Mesa's own leaks); Mesa 26.1's are in libraries
+# dlclosed before exit, which LeakSanitizer cannot name to suppress.
+gbm_mesa=$build/gbm-backend/tests/gbm-mesa
+if [ -x "$gbm_mesa" ]; then
+	cases "$mesa_cases" env ASAN_OPTIONS=detect_leaks=0 $run "$gbm_mesa" --mesa
+else
+	for i in $(seq "$mesa_cases"); do
+		skip "drop-in mode with Mesa 26, case $i" "$gbm_mesa is not built"
+	done
+fi
 
 # --- 1-3: kmscube ------------------------------------------------------------
 # kmscube stops at a key on stdin: a FIFO held open for reading and writing
