@@ -172,6 +172,14 @@ weston_views() {
 		grep -oE '0x[0-9a-f]+\)' | tr -d ')' | sort -u | paste -sd'|'
 }
 
+# weston_since PID: the log from the first scene graph that shows a view of
+# PID on. A view's address is its only name in the repaint lines, and weston
+# reuses a closed window's address for a later one: lines before PID's
+# first view belong to someone else.
+weston_since() {
+	awk -v pid="PID $1," 'found || (/^[[:space:]]*View [0-9]+ \(/ && index($0, pid)) { found = 1; print }' "$WESTON_LOG"
+}
+
 # weston_client_plane PID: the plane weston's DRM backend used most for the
 # views of process PID ("[repaint] view 0xVIEW on overlay plane 47"), or
 # nothing (never on a plane).
@@ -179,7 +187,7 @@ weston_client_plane() {
 	local views
 	views=$(weston_views "$1")
 	[ -n "$views" ] || return 1
-	grep -oE "\[repaint\] view ($views) on [A-Za-z]+ plane [0-9]+" "$WESTON_LOG" |
+	weston_since "$1" | grep -oE "\[repaint\] view ($views) on [A-Za-z]+ plane [0-9]+" |
 		sed 's/.* on //' | sort | uniq -c | sort -rn | head -n 1 | sed 's/^ *[0-9]* //'
 }
 
@@ -189,7 +197,7 @@ weston_client_composed() {
 	local views
 	views=$(weston_views "$1")
 	[ -n "$views" ] || { echo 0; return; }
-	grep -cE "\[repaint\] view ($views) using renderer composition" "$WESTON_LOG"
+	weston_since "$1" | grep -cE "\[repaint\] view ($views) using renderer composition"
 }
 
 # kms_plane_scanning LOG INODE...: "plane N, inode I, EXPORTER" for a plane
