@@ -10,13 +10,14 @@
 #   weston_wait_fade SECONDS               wait for desktop-shell's fade-in to end
 #   weston_client_plane PID                the plane weston used most for PID's views
 #   weston_client_composed PID             repaints that drew PID's views with the renderer
-#   kms_plane_scanning LOG INODE...        the plane kms-screenshot saw scanning out one
+#   kms_plane_scanning LOG INODE...        the plane kms-screenshot saw scanning out one of them
 #
 # WESTON_CMD (default "weston") is the command that runs weston, e.g. another
 # weston through its own loader (testbed/weston-forky). weston_start runs it
-# without GBM_BACKEND and GBM_BACKENDS_PATH (weston's GL renderer needs
-# Mesa's own backend: docs/weston.md) unless WESTON_GBM=keep: weston's
-# Vulkan renderer allocates its output buffers through GBM and draws into
+# without GBM_BACKEND and GBM_BACKENDS_PATH (Debian 12's weston 10 renders
+# with Mesa 22.3's EGL, which needs Mesa's own backend: docs/weston.md)
+# unless WESTON_GBM=keep: weston 16 on Mesa 26 (GL renderer through the
+# drop-in, Vulkan renderer through gbm_bo_create_with_modifiers) draws into
 # heap buffers.
 #
 # weston_start sets WESTON_PID, WESTON_LOG (log and drm-backend debug scope),
